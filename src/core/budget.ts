@@ -1,0 +1,35 @@
+/**
+ * One resource a limiter pays from: credits, slots, a leaky level, tokens. A limiter admits a
+ * waiter only when every one of its budgets can pay at the same instant, then takes from all.
+ *
+ * Contract: `available(now)` is monotone non-decreasing in `now` between takes and releases
+ * (budgets only grow with time), and `cost <= available(now)` exactly when `readyAt(cost, now) <= now`.
+ * Both are what let one timer serve the whole queue: the wake-up for a set of waiters is
+ * `readyAt` of the cheapest of them.
+ *
+ * @example
+ * ```ts
+ * const unlimited: Budget = {
+ *   capacity: Infinity, spends: true,
+ *   available: () => Infinity, take() {}, release: () => Infinity, readyAt: (_c, now) => now, isFull: () => true,
+ * };
+ * ```
+ */
+export interface Budget {
+  /** The largest single cost this budget can ever pay. */
+  readonly capacity: number;
+  /** True when what is taken never comes back on release (rates): `readyAt` is then a lower bound on any wait. */
+  readonly spends: boolean;
+  /** The largest cost payable at `now`. */
+  available(now: number): number;
+  take(cost: number, now: number): void;
+  /**
+   * A permit ends: give `cost` back after `delayMs` (budgets that spend ignore it). Returns the
+   * instant this makes `available` grow: `now`, a later instant (a refund), or `Infinity`.
+   */
+  release(cost: number, now: number, delayMs: number, id: string | number | undefined): number;
+  /** The first instant >= `now` at which `cost` is payable if nobody takes or releases; `Infinity` if only a release can. */
+  readyAt(cost: number, now: number): number;
+  /** Back to its initial, unused state (nothing held, nothing to refill or drain). */
+  isFull(now: number): boolean;
+}

@@ -1,0 +1,426 @@
+import type { Budget } from './budget.js';
+import { type Clock, MAX_TIMER_DELAY } from './clock.js';
+import { DeadlineHeap } from './deadline-heap.js';
+import { LimiterClosedError, MaxWaitExceededError } from './errors.js';
+import { GatePermit } from './permit.js';
+import type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit } from './types.js';
+import {
+  checkClock,
+  checkCost,
+  checkFunction,
+  checkId,
+  checkNumber,
+  checkObject,
+  checkOneOf,
+  checkSignal,
+  optionalNumber,
+} from './validate.js';
+import { Waiter, WaiterQueue } from './waiter-queue.js';
+
+/** What a limiter class hands its base: its budgets and defaults. */
+export interface GateSetup {
+  budgets: Budget[];
+  admission: 'fifo' | 'opportunistic';
+  /** Release delay for permits that do not name one (CreditSemaphore's `refundMs`). */
+  refundMs?: number;
+  /** Whether `acquire` reads a per-call `refundMs`. */
+  perCallRefund?: boolean;
+}
+
+/** `AcquireOptions` as a limiter's own `acquire` may widen them. */
+type CallOptions = AcquireOptions & { refundMs?: number };
+
+/**
+ * The one implementation of the {@link Limiter} contract: a fair waiter queue paying from one or
+ * more budgets at the same instant, with one timer. Each limiter is a subclass that only chooses
+ * its budgets.
+ *
+ * Invariants: admissions happen only in a scan (or on the fast path while nobody waits); while
+ * anyone waits, the armed instant is the earliest of the next deadline, the end of a pause, and
+ * the instant the candidate (the head in fifo, the cheapest waiter in opportunistic) becomes
+ * payable, which is exact because budgets only grow with time.
+ *
+ * @example
+ * ```ts
+ * class Unlimited extends Gate {
+ *   constructor() { super({}, { budgets: [], admission: 'fifo' }); }
+ * }
+ * ```
+ */
+export abstract class Gate implements Limiter {
+  readonly #budgets: Budget[];
+  readonly #capacity: number;
+  readonly #clock: Clock;
+  readonly #queue: WaiterQueue;
+  readonly #deadlines = new DeadlineHeap();
+  readonly #fifo: boolean;
+  readonly #maxBypass: number;
+  readonly #maxWaitMs: number | undefined;
+  readonly #refundMs: number;
+  readonly #perCallRefund: boolean;
+  readonly #onEvent: ((event: LimiterEvent) => void) | undefined;
+  #timer: unknown = undefined;
+  #armedAt = Infinity;
+  #pausedUntil = -Infinity;
+  #closed = false;
+  #scanning = false;
+  #rescan = false;
+  #admitted = 0;
+  #timedOut = 0;
+  #aborted = 0;
+
+  constructor(options: CommonOptions | undefined, setup: GateSetup) {
+    const o = checkObject('options', options) as CommonOptions;
+    this.#clock = checkClock(o.clock);
+    this.#maxWaitMs = o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
+    const admission = checkOneOf('admission', o.admission, ['fifo', 'opportunistic'], setup.admission);
+    this.#maxBypass = optionalNumber('maxBypass', o.maxBypass, Infinity, { integer: true, allowInfinity: true });
+    if (o.onEvent !== undefined) checkFunction('onEvent', o.onEvent);
+    this.#onEvent = o.onEvent;
+    this.#fifo = admission === 'fifo' || this.#maxBypass === 0;
+    this.#queue = new WaiterQueue(!this.#fifo, !this.#fifo && this.#maxBypass !== Infinity);
+    this.#budgets = setup.budgets;
+    this.#capacity = Math.min(...setup.budgets.map((b) => b.capacity));
+    this.#refundMs = setup.refundMs ?? 0;
+    this.#perCallRefund = setup.perCallRefund ?? false;
+  }
+
+  /** The clock this limiter reads. */
+  protected get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** The largest cost this limiter can ever pay. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** The largest cost payable now from the budgets alone (the queue and a pause are reported by `pending` and `stats().pausedUntil`). */
+  get available(): number {
+    return this.#payable(this.#clock.now());
+  }
+
+  /** How many waiters are queued. */
+  get pending(): number {
+    return this.#queue.size;
+  }
+
+  /** True once `close` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  acquire(cost: number = 1, options?: AcquireOptions): Promise<Permit> {
+    try {
+      return this.#enter(cost, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  tryAcquire(cost: number = 1): Permit | undefined {
+    checkCost(cost, this.#capacity);
+    if (this.#closed) throw new LimiterClosedError();
+    const now = this.#clock.now();
+    if (cost > 0 && !this.#canPayNow(cost, now)) return undefined;
+    return this.#admitNow(cost, now, this.#refundMs, undefined);
+  }
+
+  async run<T>(fn: () => T | PromiseLike<T>, options?: CallOptions & { cost?: number }): Promise<T> {
+    checkFunction('fn', fn);
+    const permit = await this.acquire(options?.cost ?? 1, options);
+    try {
+      return await fn();
+    } finally {
+      permit.release();
+    }
+  }
+
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, cost: number = 1): (...args: A) => Promise<Awaited<R>> {
+    checkFunction('fn', fn);
+    checkCost(cost, this.#capacity);
+    const gate = this;
+    return function (this: unknown, ...args: A) {
+      return gate.run(() => fn.apply(this, args), { cost }) as Promise<Awaited<R>>;
+    };
+  }
+
+  pause(ms: number): void {
+    checkNumber('ms', ms, { allowInfinity: true });
+    const now = this.#clock.now();
+    if (this.#closed || now + ms <= this.#pausedUntil) return;
+    this.#pausedUntil = now + ms;
+    if (this.#queue.size > 0) this.#arm(now);
+  }
+
+  retryAfterMs(cost: number = 1): number {
+    checkCost(cost, this.#capacity);
+    if (cost === 0) return 0;
+    const now = this.#clock.now();
+    const at = Math.max(this.#pausedUntil, this.#readyAt(cost, now));
+    return at <= now ? 0 : Math.ceil(at - now);
+  }
+
+  stats(): LimiterStats {
+    const now = this.#clock.now();
+    return {
+      available: this.#payable(now),
+      pending: this.#queue.size,
+      admitted: this.#admitted,
+      timedOut: this.#timedOut,
+      aborted: this.#aborted,
+      pausedUntil: now < this.#pausedUntil ? this.#pausedUntil : undefined,
+    };
+  }
+
+  close(reason?: unknown): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#armAt(Infinity, 0);
+    const error = reason === undefined ? new LimiterClosedError() : reason;
+    const now = this.#clock.now();
+    this.#deadlines.clear();
+    for (const waiter of this.#queue.drain()) {
+      this.#detach(waiter);
+      waiter.reject(error);
+      this.#emit('closed', waiter.cost, waiter.id, now, now - waiter.since);
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** True when nothing is queued, held, refunding, or left to refill/drain: the limiter is as new. */
+  protected isIdle(): boolean {
+    const now = this.#clock.now();
+    return this.#queue.size === 0 && this.#budgets.every((b) => b.isFull(now));
+  }
+
+  /** `tryAcquire` would succeed now (LeakyBucketLimiter's `hasCapacity`). */
+  protected canAdmitNow(cost: number): boolean {
+    checkCost(cost, this.#capacity);
+    return !this.#closed && (cost === 0 || this.#canPayNow(cost, this.#clock.now()));
+  }
+
+  #enter(cost: number, options: CallOptions | undefined): Promise<Permit> {
+    checkCost(cost, this.#capacity);
+    const o = checkObject('options', options) as CallOptions;
+    const signal = checkSignal(o.signal);
+    const maxWaitMs = o.maxWaitMs === undefined ? this.#maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
+    const id = checkId(o.id);
+    const refundMs = this.#perCallRefund ? optionalNumber('refundMs', o.refundMs, this.#refundMs) : this.#refundMs;
+    signal?.throwIfAborted();
+    if (this.#closed) throw new LimiterClosedError();
+
+    const now = this.#clock.now();
+    // Fair entry: with anyone queued, a newcomer joins the back even if it could be paid now.
+    if (cost === 0 || this.#canPayNow(cost, now)) return Promise.resolve(this.#admitNow(cost, now, refundMs, id));
+    if (maxWaitMs !== undefined && this.#provablyLate(cost, now, maxWaitMs)) {
+      this.#timedOut++;
+      this.#emit('timeout', cost, id, now, 0);
+      throw new MaxWaitExceededError(maxWaitMs, 0);
+    }
+
+    const waiter = new Waiter(cost, id, refundMs, now, maxWaitMs === undefined ? Infinity : now + maxWaitMs, this.#onAbort);
+    const promise = new Promise<Permit>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
+    });
+    this.#queue.push(waiter);
+    if (signal !== undefined) {
+      waiter.signal = signal;
+      signal.addEventListener('abort', waiter, { once: true });
+    }
+    if (waiter.deadline !== Infinity) this.#deadlines.push(waiter);
+    this.#emit('queued', cost, id, now, undefined);
+    this.#armForNewcomer(waiter, now);
+    return promise;
+  }
+
+  #canPayNow(cost: number, now: number): boolean {
+    return this.#queue.size === 0 && now >= this.#pausedUntil && cost <= this.#payable(now);
+  }
+
+  /**
+   * Only a wait that budgets which never give back (rates) make longer than `maxWaitMs` is
+   * provable: a release could shorten any other.
+   */
+  #provablyLate(cost: number, now: number, maxWaitMs: number): boolean {
+    let at = this.#pausedUntil;
+    for (const budget of this.#budgets) if (budget.spends) at = Math.max(at, budget.readyAt(cost, now));
+    return at - now > maxWaitMs;
+  }
+
+  #admitNow(cost: number, now: number, refundMs: number, id: string | number | undefined): Permit {
+    if (cost > 0) for (const budget of this.#budgets) budget.take(cost, now);
+    this.#admitted++;
+    this.#emit('admitted', cost, id, now, 0);
+    return new GatePermit(cost, this.#onRelease, refundMs, id);
+  }
+
+  #payable(now: number): number {
+    let payable = Infinity;
+    for (const budget of this.#budgets) payable = Math.min(payable, budget.available(now));
+    return payable;
+  }
+
+  /** When every budget can pay `cost`: each only grows with time, so it is the latest of their instants. */
+  #readyAt(cost: number, now: number): number {
+    let at = now;
+    for (const budget of this.#budgets) at = Math.max(at, budget.readyAt(cost, now));
+    return at;
+  }
+
+  readonly #onRelease = (permit: GatePermit): void => {
+    if (permit.cost === 0) return;
+    const now = this.#clock.now();
+    let grows = Infinity;
+    for (const budget of this.#budgets) grows = Math.min(grows, budget.release(permit.cost, now, permit.refundMs, permit.id));
+    this.#emit('released', permit.cost, permit.id, now, undefined);
+    if (this.#queue.size === 0 || this.#closed) return;
+    // Only growth is a reason to scan: a release whose credits come back later wakes the limiter
+    // then (a refund coming due is a scan), so waiters parked by fair entry are not admitted early.
+    if (grows <= now) this.#settle(now);
+    else if (grows !== Infinity) this.#fifo ? this.#arm(now) : this.#armAt(Math.min(this.#armedAt, grows), now);
+  };
+
+  readonly #onAbort = (waiter: Waiter): void => {
+    if (!waiter.queued) return;
+    const now = this.#clock.now();
+    this.#leave(waiter);
+    this.#aborted++;
+    waiter.reject(waiter.signal!.reason);
+    this.#emit('aborted', waiter.cost, waiter.id, now, now - waiter.since);
+    this.#settle(now);
+  };
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    this.#settle(this.#clock.now());
+  };
+
+  /**
+   * Admit what can be paid, then reject what is past its deadline (admission at the deadline
+   * instant is in time), then scan again since those leaving may have blocked others; then arm.
+   */
+  #settle(now: number): void {
+    this.#scan(now);
+    const due = this.#deadlines.due(now);
+    if (due.length > 0) {
+      for (const waiter of due) {
+        this.#leave(waiter);
+        this.#timedOut++;
+        const waited = now - waiter.since;
+        waiter.reject(new MaxWaitExceededError(waiter.deadline - waiter.since, waited));
+        this.#emit('timeout', waiter.cost, waiter.id, now, waited);
+      }
+      this.#scan(now);
+    }
+    this.#arm(now);
+  }
+
+  /** A listener may call back into the limiter mid-scan; such a call only asks for another pass. */
+  #scan(now: number): void {
+    if (this.#scanning) {
+      this.#rescan = true;
+      return;
+    }
+    this.#scanning = true;
+    try {
+      do {
+        this.#rescan = false;
+        const queue = this.#queue;
+        while (queue.size > 0 && !this.#closed && now >= this.#pausedUntil) {
+          const payable = this.#payable(now);
+          const waiter = this.#fifo || queue.bypassed >= this.#maxBypass ? queue.head()! : queue.firstFit(payable);
+          if (waiter === undefined || waiter.cost > payable) break;
+          this.#admitWaiter(waiter, now);
+        }
+      } while (this.#rescan);
+    } finally {
+      this.#scanning = false;
+    }
+  }
+
+  #admitWaiter(waiter: Waiter, now: number): void {
+    this.#queue.admit(waiter);
+    this.#detach(waiter);
+    for (const budget of this.#budgets) budget.take(waiter.cost, now);
+    this.#admitted++;
+    waiter.resolve(new GatePermit(waiter.cost, this.#onRelease, waiter.refundMs, waiter.id));
+    this.#emit('admitted', waiter.cost, waiter.id, now, now - waiter.since);
+  }
+
+  #leave(waiter: Waiter): void {
+    this.#queue.remove(waiter);
+    this.#detach(waiter);
+  }
+
+  #detach(waiter: Waiter): void {
+    if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
+    if (waiter.deadline !== Infinity) this.#deadlines.forget();
+  }
+
+  /** After a scan every waiter left is unpayable or blocked behind the head, so the candidate's instant is in the future. */
+  #arm(now: number): void {
+    const queue = this.#queue;
+    let at = Infinity;
+    if (queue.size > 0 && !this.#closed) {
+      if (now < this.#pausedUntil) at = this.#pausedUntil;
+      else {
+        const blocked = this.#fifo || queue.bypassed >= this.#maxBypass;
+        at = this.#readyAt(blocked ? queue.head()!.cost : queue.minCost(), now);
+      }
+      at = Math.min(at, this.#deadlines.next());
+    }
+    this.#armAt(at, now);
+  }
+
+  /**
+   * A newcomer is considered at the next scan, so it never triggers one; it may only bring the
+   * wake-up forward: for its deadline, or when it cannot be paid now (a payable newcomer waits
+   * for the next scan, which is what keeps entry fair).
+   */
+  #armForNewcomer(waiter: Waiter, now: number): void {
+    let at = Math.min(this.#armedAt, waiter.deadline);
+    if (now < this.#pausedUntil) at = Math.min(at, this.#pausedUntil);
+    else if (!this.#fifo || this.#queue.size === 1) {
+      const ready = this.#readyAt(waiter.cost, now);
+      if (ready > now) at = Math.min(at, ready);
+    }
+    this.#armAt(at, now);
+  }
+
+  /** One timer per limiter. Node truncates fractional delays and overflows past 2³¹−1 ms: arm whole ms, at least 1, at most the cap, and re-check on waking. */
+  #armAt(at: number, now: number): void {
+    if (at === this.#armedAt) return;
+    if (this.#timer !== undefined) {
+      this.#clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#armedAt = at;
+    if (at === Infinity) return;
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(at - now)));
+    this.#timer = this.#clock.setTimeout(this.#onTimer, delay);
+  }
+
+  #emit(type: LimiterEvent['type'], cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
+    const listener = this.#onEvent;
+    if (listener === undefined) return;
+    const event: LimiterEvent = { type, cost, at };
+    if (id !== undefined) event.id = id;
+    if (waitedMs !== undefined) event.waitedMs = waitedMs;
+    try {
+      listener(event);
+    } catch {
+      // A listener's failure is its own: it must not undo an admission or reach the caller.
+    }
+  }
+
+  /** For budgets that report on their own schedule (refunds). */
+  protected emitEvent(type: LimiterEvent['type'], cost: number, id: string | number | undefined, at: number): void {
+    this.#emit(type, cost, id, at, undefined);
+  }
+}

@@ -1,0 +1,47 @@
+import type { Permit } from './types.js';
+
+/** What a permit needs from its limiter: called once, on the first release. */
+export type ReleaseHandler = (permit: GatePermit) => void;
+
+/**
+ * The one permit class of every limiter. `release` is idempotent, so disposing a permit that
+ * was already released never refunds twice.
+ *
+ * @example
+ * ```ts
+ * await using permit = await limiter.acquire(2);
+ * permit.cost; // 2
+ * ```
+ */
+export class GatePermit implements Permit {
+  #onRelease: ReleaseHandler | undefined;
+  constructor(
+    readonly cost: number,
+    onRelease: ReleaseHandler,
+    /** @internal */ readonly refundMs: number,
+    /** @internal */ readonly id: string | number | undefined,
+  ) {
+    this.#onRelease = onRelease;
+  }
+
+  /** True once released. */
+  get released(): boolean {
+    return this.#onRelease === undefined;
+  }
+
+  release(): void {
+    const onRelease = this.#onRelease;
+    if (onRelease === undefined) return;
+    this.#onRelease = undefined;
+    onRelease(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,85 @@
+import { CreditBudget } from './core/budgets/credits.js';
+import { Gate } from './core/gate.js';
+import type { AcquireOptions, CommonOptions, LimiterStats, Permit } from './core/types.js';
+import { checkCost, checkNumber, checkObject, optionalNumber } from './core/validate.js';
+
+/**
+ * Options of {@link CreditSemaphore}.
+ *
+ * @example
+ * ```ts
+ * const options: CreditSemaphoreOptions = { capacity: 40, refundMs: 10_000 };
+ * ```
+ */
+export interface CreditSemaphoreOptions extends CommonOptions {
+  /** Credits in all. */
+  capacity: number;
+  /** Default delay before released credits come back. Default 0. */
+  refundMs?: number;
+}
+
+/** Per-call options: a delay of its own for this call's credits. */
+export type CreditAcquireOptions = AcquireOptions & { refundMs?: number };
+
+/**
+ * Weighted credits that come back `refundMs` after the work ends (credit_semaphore's `transact`).
+ * Fair on entry, opportunistic on exit by default: when credits come back, every waiter that now
+ * fits is admitted, in arrival order.
+ *
+ * @example
+ * ```ts
+ * const sem = new CreditSemaphore({ capacity: 40, refundMs: 10_000 });
+ * const quote = await sem.transact(() => api.getQuote('ACME'), { credits: 5 });
+ * ```
+ */
+export class CreditSemaphore extends Gate {
+  readonly #credits: CreditBudget;
+
+  constructor(options: CreditSemaphoreOptions) {
+    const o = checkObject('options', options) as unknown as CreditSemaphoreOptions;
+    const credits = new CreditBudget(checkNumber('capacity', o.capacity, { positive: true }));
+    const refundMs = optionalNumber('refundMs', o.refundMs, 0);
+    super(o, { budgets: [credits], admission: 'opportunistic', refundMs, perCallRefund: true });
+    this.#credits = credits;
+    credits.onRefund = (cost, at, id) => this.emitEvent('refunded', cost, id, at);
+  }
+
+  /** Credits released and not yet back. */
+  get refunding(): number {
+    return this.#credits.refunding(this.clock.now());
+  }
+
+  /**
+   * Takes `credits`; they come back `refundMs` (this call's, else the limiter's) after release.
+   *
+   * @example
+   * ```ts
+   * await using permit = await sem.acquire(5, { refundMs: 2_000 });
+   * ```
+   */
+  override acquire(credits: number = 1, options?: CreditAcquireOptions): Promise<Permit> {
+    return super.acquire(credits, options);
+  }
+
+  /**
+   * Runs `fn` once `credits` are free; they come back `refundMs` after `fn` settles, fulfilled or
+   * rejected (a failed call still spent them). Returns or rethrows `fn`'s own result.
+   *
+   * @example
+   * ```ts
+   * const order = await sem.transact(() => api.placeOrder(o), { credits: 20, refundMs: 10_000 });
+   * ```
+   */
+  transact<T>(fn: () => T | PromiseLike<T>, options: { credits: number } & CreditAcquireOptions): Promise<T> {
+    try {
+      const o = checkObject('options', options) as unknown as { credits: number } & CreditAcquireOptions;
+      return this.run(fn, { ...o, cost: checkCost(o.credits, this.capacity, 'credits') });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  override stats(): LimiterStats & { refunding: number } {
+    return { ...super.stats(), refunding: this.refunding };
+  }
+}

@@ -1,0 +1,11 @@
+export { systemClock, type Clock } from './core/clock.js';
+export { MaxWaitExceededError, LimiterClosedError } from './core/errors.js';
+export type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit } from './core/types.js';
+export type { Budget } from './core/budget.js';
+export { Gate } from './core/gate.js';
+export { VirtualClock } from './core/virtual-clock.js';
+export { CreditSemaphore, type CreditSemaphoreOptions, type CreditAcquireOptions } from './credit-semaphore.js';
+export { ConcurrencySemaphore, type ConcurrencySemaphoreOptions } from './concurrency-semaphore.js';
+export { LeakyBucketLimiter, type LeakyBucketLimiterOptions } from './leaky-bucket-limiter.js';
+export { TokenBucket, type TokenBucketOptions } from './token-bucket.js';
+export { Throttle, type ThrottleOptions, type RateLimit } from './throttle.js';
