@@ -7,6 +7,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  splitting: false,
+  // Shared chunks, so `tollgate` and `tollgate/redis` hand out the same error classes (one
+  // `instanceof LimiterClosedError` works for both); without it each entry bundles its own copy.
+  splitting: true,
   treeshake: true,
 });

@@ -18,7 +18,15 @@ export interface CreditSemaphoreOptions extends CommonOptions {
   refundMs?: number;
 }
 
-/** Per-call options: a delay of its own for this call's credits. */
+/**
+ * Per-call options of {@link CreditSemaphore}: a delay of its own for this call's credits.
+ *
+ * @example
+ * ```ts
+ * const options: CreditAcquireOptions = { refundMs: 2_000, maxWaitMs: 5_000, id: 'quote' };
+ * await using permit = await sem.acquire(5, options);
+ * ```
+ */
 export type CreditAcquireOptions = AcquireOptions & { refundMs?: number };
 
 /**

@@ -9,3 +9,4 @@ export { ConcurrencySemaphore, type ConcurrencySemaphoreOptions } from './concur
 export { LeakyBucketLimiter, type LeakyBucketLimiterOptions } from './leaky-bucket-limiter.js';
 export { TokenBucket, type TokenBucketOptions } from './token-bucket.js';
 export { Throttle, type ThrottleOptions, type RateLimit } from './throttle.js';
+export { KeyedLimiter, type KeyedLimiterOptions, type KeyedMember } from './keyed-limiter.js';

@@ -11,7 +11,8 @@
  * ```ts
  * const unlimited: Budget = {
  *   capacity: Infinity, spends: true,
- *   available: () => Infinity, take() {}, release: () => Infinity, readyAt: (_c, now) => now, isFull: () => true,
+ *   available: () => Infinity, take() {}, release: () => Infinity, readyAt: (_c, now) => now,
+ *   nextStep: () => Infinity, isFull: () => true,
  * };
  * ```
  */
@@ -20,6 +21,14 @@ export interface Budget {
   readonly capacity: number;
   /** True when what is taken never comes back on release (rates): `readyAt` is then a lower bound on any wait. */
   readonly spends: boolean;
+  /**
+   * False when this budget changes with time only at the instants its `release` returns (refunds
+   * coming due), never continuously or in refill steps. Between such instants every method but a
+   * delayed `release` answers the same for any `now`, so the limiter may pass its latest clock
+   * reading instead of reading the clock, the dearest step of an uncontended acquire. Absent
+   * means true.
+   */
+  readonly timed?: boolean;
   /** The largest cost payable at `now`. */
   available(now: number): number;
   take(cost: number, now: number): void;
@@ -30,6 +39,12 @@ export interface Budget {
   release(cost: number, now: number, delayMs: number, id: string | number | undefined): number;
   /** The first instant >= `now` at which `cost` is payable if nobody takes or releases; `Infinity` if only a release can. */
   readyAt(cost: number, now: number): number;
+  /**
+   * The next instant after `now` at which `available` jumps without a release (a refund or a
+   * refill step coming due), or `Infinity`. A continuous drain has no steps: it is scanned at the
+   * instant a waiting cost fits (`readyAt`). This is the next scan for a waiter parked by fair entry.
+   */
+  nextStep(now: number): number;
   /** Back to its initial, unused state (nothing held, nothing to refill or drain). */
   isFull(now: number): boolean;
 }

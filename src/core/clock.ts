@@ -7,8 +7,11 @@
  * ```
  */
 export interface Clock {
+  /** Monotonic milliseconds; never goes back. */
   now(): number;
+  /** Calls `fn` once after `ms` (whole, >= 1, at most 2³¹−1); returns a handle for `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a pending `setTimeout`; a handle already fired or cleared is ignored. */
   clearTimeout(handle: unknown): void;
 }
 

@@ -10,6 +10,11 @@ export class DeadlineHeap {
   #heap: Waiter[] = [];
   #live = 0;
 
+  /** How many queued waiters have a deadline. */
+  get size(): number {
+    return this.#live;
+  }
+
   push(waiter: Waiter): void {
     this.#live++;
     const heap = this.#heap;
@@ -35,10 +40,11 @@ export class DeadlineHeap {
     return this.#heap.length === 0 ? Infinity : this.#heap[0]!.deadline;
   }
 
-  /** Queued waiters whose deadline is at or before `now`, earliest first. They stay counted until `forget`. */
-  due(now: number): Waiter[] {
+  /** Queued waiters whose deadline is at or before `now` (before it, when `strict`), earliest first. They stay counted until `forget`. */
+  due(now: number, strict = false): Waiter[] {
     const due: Waiter[] = [];
-    for (this.#dropStale(); this.#heap.length > 0 && this.#heap[0]!.deadline <= now; this.#dropStale()) {
+    const isDue = (deadline: number) => deadline < now || (!strict && deadline === now);
+    for (this.#dropStale(); this.#heap.length > 0 && isDue(this.#heap[0]!.deadline); this.#dropStale()) {
       due.push(this.#pop());
     }
     return due;

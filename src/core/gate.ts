@@ -62,6 +62,13 @@ export abstract class Gate implements Limiter {
   #timer: unknown = undefined;
   #armedAt = Infinity;
   #pausedUntil = -Infinity;
+  /** The clock's latest reading: see `#now`. */
+  #lastNow = -Infinity;
+  /**
+   * Until this instant an answer may depend on the time: a pause ending, a refund or a deadline
+   * coming due. `Infinity` when a budget changes continuously or a listener wants instants.
+   */
+  #readUntil: number;
   #closed = false;
   #scanning = false;
   #rescan = false;
@@ -83,6 +90,7 @@ export abstract class Gate implements Limiter {
     this.#capacity = Math.min(...setup.budgets.map((b) => b.capacity));
     this.#refundMs = setup.refundMs ?? 0;
     this.#perCallRefund = setup.perCallRefund ?? false;
+    this.#readUntil = o.onEvent !== undefined || setup.budgets.some((b) => b.timed !== false) ? Infinity : -Infinity;
   }
 
   /** The clock this limiter reads. */
@@ -97,7 +105,7 @@ export abstract class Gate implements Limiter {
 
   /** The largest cost payable now from the budgets alone (the queue and a pause are reported by `pending` and `stats().pausedUntil`). */
   get available(): number {
-    return this.#payable(this.#clock.now());
+    return this.#payable(this.#readClock());
   }
 
   /** How many waiters are queued. */
@@ -121,14 +129,14 @@ export abstract class Gate implements Limiter {
   tryAcquire(cost: number = 1): Permit | undefined {
     checkCost(cost, this.#capacity);
     if (this.#closed) throw new LimiterClosedError();
-    const now = this.#clock.now();
+    const now = this.#now();
     if (cost > 0 && !this.#canPayNow(cost, now)) return undefined;
     return this.#admitNow(cost, now, this.#refundMs, undefined);
   }
 
   async run<T>(fn: () => T | PromiseLike<T>, options?: CallOptions & { cost?: number }): Promise<T> {
     checkFunction('fn', fn);
-    const permit = await this.acquire(options?.cost ?? 1, options);
+    const permit = await this.acquire(options?.cost, options);
     try {
       return await fn();
     } finally {
@@ -147,22 +155,23 @@ export abstract class Gate implements Limiter {
 
   pause(ms: number): void {
     checkNumber('ms', ms, { allowInfinity: true });
-    const now = this.#clock.now();
+    const now = this.#readClock();
     if (this.#closed || now + ms <= this.#pausedUntil) return;
     this.#pausedUntil = now + ms;
+    this.#readUntilAtLeast(this.#pausedUntil);
     if (this.#queue.size > 0) this.#arm(now);
   }
 
   retryAfterMs(cost: number = 1): number {
     checkCost(cost, this.#capacity);
     if (cost === 0) return 0;
-    const now = this.#clock.now();
+    const now = this.#readClock();
     const at = Math.max(this.#pausedUntil, this.#readyAt(cost, now));
     return at <= now ? 0 : Math.ceil(at - now);
   }
 
   stats(): LimiterStats {
-    const now = this.#clock.now();
+    const now = this.#readClock();
     return {
       available: this.#payable(now),
       pending: this.#queue.size,
@@ -178,7 +187,7 @@ export abstract class Gate implements Limiter {
     this.#closed = true;
     this.#armAt(Infinity, 0);
     const error = reason === undefined ? new LimiterClosedError() : reason;
-    const now = this.#clock.now();
+    const now = this.#readClock();
     this.#deadlines.clear();
     for (const waiter of this.#queue.drain()) {
       this.#detach(waiter);
@@ -191,29 +200,50 @@ export abstract class Gate implements Limiter {
     this.close();
   }
 
-  /** True when nothing is queued, held, refunding, or left to refill/drain: the limiter is as new. */
-  protected isIdle(): boolean {
-    const now = this.#clock.now();
-    return this.#queue.size === 0 && this.#budgets.every((b) => b.isFull(now));
+  /**
+   * True when the limiter is as new: nobody waiting, nothing held or refunding, nothing left to
+   * refill or drain, and not paused. Replacing an idle limiter with a fresh one changes nothing a
+   * caller could observe but its counts, which is what lets `KeyedLimiter` drop it.
+   *
+   * @example
+   * ```ts
+   * const sem = new ConcurrencySemaphore({ capacity: 2 });
+   * const permit = sem.tryAcquire()!;
+   * sem.idle; // false
+   * permit.release();
+   * sem.idle; // true
+   * ```
+   */
+  get idle(): boolean {
+    const now = this.#readClock();
+    return this.#queue.size === 0 && now >= this.#pausedUntil && this.#budgets.every((b) => b.isFull(now));
   }
 
   /** `tryAcquire` would succeed now (LeakyBucketLimiter's `hasCapacity`). */
   protected canAdmitNow(cost: number): boolean {
     checkCost(cost, this.#capacity);
-    return !this.#closed && (cost === 0 || this.#canPayNow(cost, this.#clock.now()));
+    return !this.#closed && (cost === 0 || this.#canPayNow(cost, this.#readClock()));
   }
 
   #enter(cost: number, options: CallOptions | undefined): Promise<Permit> {
     checkCost(cost, this.#capacity);
-    const o = checkObject('options', options) as CallOptions;
-    const signal = checkSignal(o.signal);
-    const maxWaitMs = o.maxWaitMs === undefined ? this.#maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
-    const id = checkId(o.id);
-    const refundMs = this.#perCallRefund ? optionalNumber('refundMs', o.refundMs, this.#refundMs) : this.#refundMs;
-    signal?.throwIfAborted();
+    let signal: AbortSignal | undefined;
+    let maxWaitMs = this.#maxWaitMs;
+    let id: string | number | undefined;
+    let refundMs = this.#refundMs;
+    // Most calls pass no options: reading them only when given keeps the uncontended path short.
+    if (options !== undefined) {
+      const o = checkObject('options', options) as CallOptions;
+      signal = checkSignal(o.signal);
+      if (o.maxWaitMs !== undefined) maxWaitMs = checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
+      id = checkId(o.id);
+      if (this.#perCallRefund) refundMs = optionalNumber('refundMs', o.refundMs, refundMs);
+      signal?.throwIfAborted();
+    }
     if (this.#closed) throw new LimiterClosedError();
 
-    const now = this.#clock.now();
+    // A deadline is a real instant: it needs a fresh reading.
+    const now = maxWaitMs === undefined ? this.#now() : this.#readClock();
     // Fair entry: with anyone queued, a newcomer joins the back even if it could be paid now.
     if (cost === 0 || this.#canPayNow(cost, now)) return Promise.resolve(this.#admitNow(cost, now, refundMs, id));
     if (maxWaitMs !== undefined && this.#provablyLate(cost, now, maxWaitMs)) {
@@ -232,10 +262,33 @@ export abstract class Gate implements Limiter {
       waiter.signal = signal;
       signal.addEventListener('abort', waiter, { once: true });
     }
-    if (waiter.deadline !== Infinity) this.#deadlines.push(waiter);
+    if (waiter.deadline !== Infinity) {
+      this.#deadlines.push(waiter);
+      this.#readUntilAtLeast(waiter.deadline);
+    }
     this.#emit('queued', cost, id, now, undefined);
     this.#armForNewcomer(waiter, now);
     return promise;
+  }
+
+  /**
+   * The current instant, or the latest reading once it is past `#readUntil`: a clock read costs
+   * more than the rest of an uncontended acquire. Past that instant every pause has ended, every
+   * refund and deadline has come due, and no budget changes with time (`Budget.timed`), so the
+   * latest reading gives exactly the answers the true instant would.
+   */
+  #now(): number {
+    return this.#lastNow > this.#readUntil ? this.#lastNow : this.#readClock();
+  }
+
+  /** Every reading goes through here, so `#lastNow` is the latest even if the clock was swapped (fake timers). */
+  #readClock(): number {
+    return (this.#lastNow = this.#clock.now());
+  }
+
+  /** Something will change at `at`: until then `#now` reads the clock. */
+  #readUntilAtLeast(at: number): void {
+    if (at > this.#readUntil) this.#readUntil = at;
   }
 
   #canPayNow(cost: number, now: number): boolean {
@@ -274,9 +327,14 @@ export abstract class Gate implements Limiter {
 
   readonly #onRelease = (permit: GatePermit): void => {
     if (permit.cost === 0) return;
-    const now = this.#clock.now();
+    // A refund falls due at a real instant: it needs a fresh reading.
+    const now = permit.refundMs > 0 ? this.#readClock() : this.#now();
     let grows = Infinity;
-    for (const budget of this.#budgets) grows = Math.min(grows, budget.release(permit.cost, now, permit.refundMs, permit.id));
+    for (const budget of this.#budgets) {
+      const at = budget.release(permit.cost, now, permit.refundMs, permit.id);
+      if (at > now && at !== Infinity) this.#readUntilAtLeast(at); // a refund coming due
+      grows = Math.min(grows, at);
+    }
     this.#emit('released', permit.cost, permit.id, now, undefined);
     if (this.#queue.size === 0 || this.#closed) return;
     // Only growth is a reason to scan: a release whose credits come back later wakes the limiter
@@ -287,7 +345,7 @@ export abstract class Gate implements Limiter {
 
   readonly #onAbort = (waiter: Waiter): void => {
     if (!waiter.queued) return;
-    const now = this.#clock.now();
+    const now = this.#readClock();
     this.#leave(waiter);
     this.#aborted++;
     waiter.reject(waiter.signal!.reason);
@@ -298,27 +356,34 @@ export abstract class Gate implements Limiter {
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     this.#armedAt = Infinity;
-    this.#settle(this.#clock.now());
+    this.#settle(this.#readClock());
   };
 
   /**
-   * Admit what can be paid, then reject what is past its deadline (admission at the deadline
-   * instant is in time), then scan again since those leaving may have blocked others; then arm.
+   * Reject what is already past its deadline, admit what can be paid, then reject what is due now
+   * (admission at the deadline instant is in time), then scan again since those leaving may have
+   * blocked others; then arm. The first pass matters when the timer could only fire after the
+   * deadline (a 0 ms or fractional `maxWaitMs`, a late real timer): a waiter is never admitted late.
    */
   #settle(now: number): void {
+    this.#expire(now, true);
     this.#scan(now);
-    const due = this.#deadlines.due(now);
-    if (due.length > 0) {
-      for (const waiter of due) {
-        this.#leave(waiter);
-        this.#timedOut++;
-        const waited = now - waiter.since;
-        waiter.reject(new MaxWaitExceededError(waiter.deadline - waiter.since, waited));
-        this.#emit('timeout', waiter.cost, waiter.id, now, waited);
-      }
-      this.#scan(now);
-    }
+    if (this.#expire(now, false)) this.#scan(now);
     this.#arm(now);
+  }
+
+  /** Rejects waiters whose deadline is before `now` (`strict`) or at/before it; true if any. */
+  #expire(now: number, strict: boolean): boolean {
+    if (this.#deadlines.size === 0) return false;
+    const due = this.#deadlines.due(now, strict);
+    for (const waiter of due) {
+      this.#leave(waiter);
+      this.#timedOut++;
+      const waited = now - waiter.since;
+      waiter.reject(new MaxWaitExceededError(waiter.deadline - waiter.since, waited));
+      this.#emit('timeout', waiter.cost, waiter.id, now, waited);
+    }
+    return due.length > 0;
   }
 
   /** A listener may call back into the limiter mid-scan; such a call only asks for another pass. */
@@ -380,8 +445,9 @@ export abstract class Gate implements Limiter {
 
   /**
    * A newcomer is considered at the next scan, so it never triggers one; it may only bring the
-   * wake-up forward: for its deadline, or when it cannot be paid now (a payable newcomer waits
-   * for the next scan, which is what keeps entry fair).
+   * wake-up forward: for its deadline, when it cannot be paid now, or, when it can (parked by
+   * fair entry), for the next refund or refill step: that is its next scan in opportunistic
+   * mode, and nothing else may be armed for it (after a scan every other waiter is unpayable).
    */
   #armForNewcomer(waiter: Waiter, now: number): void {
     let at = Math.min(this.#armedAt, waiter.deadline);
@@ -389,6 +455,7 @@ export abstract class Gate implements Limiter {
     else if (!this.#fifo || this.#queue.size === 1) {
       const ready = this.#readyAt(waiter.cost, now);
       if (ready > now) at = Math.min(at, ready);
+      else for (const budget of this.#budgets) at = Math.min(at, budget.nextStep(now));
     }
     this.#armAt(at, now);
   }

@@ -45,7 +45,14 @@ export class VirtualClock implements Clock {
     this.#timers.delete(handle as number);
   }
 
-  /** Resolves after `ms` of virtual time. */
+  /**
+   * Resolves after `ms` of virtual time: a stand-in for the work (an API call) in simulations.
+   *
+   * @example
+   * ```ts
+   * await sem.transact(() => clock.sleep(3_000), { credits: 20 }); // a 3 s call, in no real time
+   * ```
+   */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.setTimeout(resolve, ms));
   }
@@ -55,7 +62,16 @@ export class VirtualClock implements Clock {
     return this.#timers.size;
   }
 
-  /** Moves time forward by `ms`, firing every timer due on the way. */
+  /**
+   * Moves time forward by `ms`, firing every timer due on the way, in order.
+   *
+   * @example
+   * ```ts
+   * const p = bucket.acquire(); // waits for a refill
+   * await clock.advance(999); // not yet
+   * await clock.advance(1); // admitted now
+   * ```
+   */
   async advance(ms: number): Promise<void> {
     const end = this.#now + ms;
     for (let next = await this.#next(end); next; next = await this.#next(end)) this.#fire(next);
@@ -63,7 +79,16 @@ export class VirtualClock implements Clock {
     await settle();
   }
 
-  /** Fires timers until none is left (or `limit` have fired, against a loop that never ends). */
+  /**
+   * Fires timers until none is left (or `limit` have fired, against a loop that never ends).
+   *
+   * @example
+   * ```ts
+   * const done = Promise.all(jobs.map((job) => limiter.run(job)));
+   * await clock.runAll(); // the whole run, in milliseconds of real time
+   * await done;
+   * ```
+   */
   async runAll(limit = 100_000): Promise<void> {
     for (let fired = 0, next = await this.#next(Infinity); next; next = await this.#next(Infinity)) {
       if (++fired > limit) throw new Error(`VirtualClock.runAll: more than ${limit} timers fired`);

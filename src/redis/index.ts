@@ -1,1 +1,11 @@
-export {};
+export { fromIoredis, fromNodeRedis } from './adapters.js';
+export type { RedisScriptClient, IoredisLike, IoredisSubscriberLike, NodeRedisLike, NodeRedisSubscriberLike } from './adapters.js';
+export { RedisLimiterError, LeaseLostError } from './errors.js';
+export { LeasePermit } from './lease-permit.js';
+export { RedisGate, type RedisLimiterOptions } from './redis-gate.js';
+export { RedisSemaphore, type RedisSemaphoreOptions } from './redis-semaphore.js';
+export { RedisTokenBucket, type RedisTokenBucketOptions } from './redis-token-bucket.js';
+// Re-exported so callers of this entry need no other import; the build shares one chunk between
+// the entries, so these are the very classes `tollgate` exports (`instanceof` works across both).
+export { MaxWaitExceededError, LimiterClosedError } from '../core/errors.js';
+export type { AcquireOptions, Permit } from '../core/types.js';

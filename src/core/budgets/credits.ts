@@ -23,6 +23,7 @@ export type RefundListener = (cost: number, at: number, id: string | number | un
  */
 export class CreditBudget implements Budget {
   readonly spends = false;
+  readonly timed = false;
   readonly capacity: number;
   onRefund: RefundListener | undefined;
   /** Credits taken and not yet back (held or refunding). */
@@ -73,6 +74,11 @@ export class CreditBudget implements Budget {
       if (cost <= free) return refund.at;
     }
     return Infinity;
+  }
+
+  nextStep(now: number): number {
+    this.#settle(now);
+    return this.#head < this.#refunds.length ? this.#refunds[this.#head]!.at : Infinity;
   }
 
   isFull(now: number): boolean {

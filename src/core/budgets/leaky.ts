@@ -17,6 +17,7 @@ import type { Budget } from '../budget.js';
  */
 export class LeakyBudget implements Budget {
   readonly spends = true;
+  readonly timed = true;
   readonly capacity: number;
   readonly periodMs: number;
   #fill = 0;
@@ -52,6 +53,10 @@ export class LeakyBudget implements Budget {
     this.#drain(now);
     const excess = this.#fill - (this.capacity - cost) * this.periodMs;
     return excess <= 0 ? now : now + excess / this.capacity;
+  }
+
+  nextStep(): number {
+    return Infinity;
   }
 
   isFull(now: number): boolean {

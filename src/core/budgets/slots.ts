@@ -13,6 +13,7 @@ import type { Budget } from '../budget.js';
  */
 export class SlotBudget implements Budget {
   readonly spends = false;
+  readonly timed = false;
   readonly capacity = Infinity;
   readonly slots: number;
   #held = 0;
@@ -40,6 +41,10 @@ export class SlotBudget implements Budget {
 
   readyAt(_cost: number, now: number): number {
     return this.#held < this.slots ? now : Infinity;
+  }
+
+  nextStep(): number {
+    return Infinity;
   }
 
   isFull(): boolean {

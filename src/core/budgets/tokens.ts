@@ -12,6 +12,7 @@ import type { Budget } from '../budget.js';
  */
 export class TokenBudget implements Budget {
   readonly spends = true;
+  readonly timed = true;
   readonly capacity: number;
   readonly refillAmount: number;
   readonly refillIntervalMs: number;
@@ -45,6 +46,11 @@ export class TokenBudget implements Budget {
     this.#refill(now);
     if (cost <= this.#tokens) return now;
     return this.#last + this.#stepsFor(cost) * this.refillIntervalMs;
+  }
+
+  nextStep(now: number): number {
+    this.#refill(now);
+    return this.#tokens < this.capacity ? this.#last + this.refillIntervalMs : Infinity;
   }
 
   isFull(now: number): boolean {

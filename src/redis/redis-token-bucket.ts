@@ -1,0 +1,56 @@
+import { GatePermit } from '../core/permit.js';
+import { checkNumber, checkObject, optionalNumber } from '../core/validate.js';
+import { RedisGate, type RedisLimiterOptions } from './redis-gate.js';
+import { BUCKET_SCRIPT } from './scripts.js';
+
+/**
+ * Options of {@link RedisTokenBucket}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisTokenBucketOptions = { redis: fromIoredis(client), name: 'api', capacity: 10, refillIntervalMs: 100 };
+ * ```
+ */
+export interface RedisTokenBucketOptions extends RedisLimiterOptions {
+  /** The most tokens held (the largest burst), and the largest cost. */
+  capacity: number;
+  /** Tokens added each step. Default 1. */
+  refillAmount?: number;
+  /** Ms between steps, counted on the server's clock from the bucket's first use. */
+  refillIntervalMs: number;
+}
+
+const spent = (): void => {};
+
+/**
+ * A token bucket shared by every process that uses the same Redis and `name`: in any window of
+ * T ms, at most `capacity + refillAmount × ⌈T / refillIntervalMs⌉` tokens are admitted across all
+ * of them, FIFO across processes. Each decision is one Lua script timed by the server's clock.
+ * Releasing a permit gives nothing back: the tokens were spent.
+ *
+ * @example
+ * ```ts
+ * const bucket = new RedisTokenBucket({ redis: fromIoredis(client, { subscriber }), name: 'api', capacity: 10, refillIntervalMs: 100 });
+ * await bucket.acquire(); // ≤ 10 at once, then 10 per second, across every process
+ * ```
+ */
+export class RedisTokenBucket extends RedisGate {
+  readonly refillAmount: number;
+  readonly refillIntervalMs: number;
+
+  constructor(options: RedisTokenBucketOptions) {
+    const o = checkObject('options', options) as unknown as RedisTokenBucketOptions;
+    const capacity = checkNumber('capacity', o.capacity, { positive: true });
+    const amount = optionalNumber('refillAmount', o.refillAmount, 1, { positive: true });
+    const every = checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true });
+    // Unused for this long, the bucket is full again: its keys can go.
+    const fillMs = (Math.ceil(capacity / amount) + 1) * every;
+    super(o, { kind: 'bucket', script: BUCKET_SCRIPT, capacity, params: [amount, every], holdMs: 0, idleMs: fillMs, maxPollMs: Infinity, provable: true });
+    this.refillAmount = amount;
+    this.refillIntervalMs = every;
+  }
+
+  protected override makePermit(_lease: string, cost: number, id: string | number | undefined): GatePermit {
+    return new GatePermit(cost, spent, 0, id);
+  }
+}

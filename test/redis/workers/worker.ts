@@ -1,0 +1,83 @@
+// A separate process hammering one Redis limiter, run with `node --import tsx`. Config is argv[2]
+// (JSON); it says 'ready' over IPC, starts on 'go', and sends its observations back at the end.
+// The semaphore check is outside the library: a plain Redis counter moved by the holders.
+import { Redis } from 'ioredis';
+import { fromIoredis, RedisSemaphore, RedisTokenBucket } from '../../../src/redis/index.js';
+
+interface Config {
+  mode: 'semaphore' | 'bucket' | 'holder';
+  port: number;
+  name: string;
+  capacity: number;
+  leaseMs?: number;
+  refillIntervalMs?: number;
+  durationMs?: number;
+  loops?: number;
+  probeKey?: string;
+}
+
+const config = JSON.parse(process.argv[2]!) as Config;
+const client = new Redis(config.port, '127.0.0.1');
+const subscriber = client.duplicate();
+const redis = fromIoredis(client, { subscriber });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const monoMs = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC: one clock for every process on the host
+
+const send = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
+const go = new Promise<void>((resolve) => process.once('message', () => resolve()));
+
+async function semaphore(): Promise<unknown> {
+  const s = new RedisSemaphore({ redis, name: config.name, capacity: config.capacity, leaseMs: config.leaseMs ?? 5_000 });
+  const end = performance.now() + config.durationMs!;
+  let admitted = 0;
+  let maxLevel = 0;
+  let maxWaitMs = 0;
+  const loop = async () => {
+    while (performance.now() < end) {
+      const cost = Math.random() < 0.3 ? 2 : 1;
+      const t0 = performance.now();
+      const permit = await s.acquire(cost);
+      maxWaitMs = Math.max(maxWaitMs, performance.now() - t0);
+      const level = Number(await client.incrbyfloat(config.probeKey!, cost));
+      maxLevel = Math.max(maxLevel, level);
+      await sleep(Math.random() * 4);
+      await client.incrbyfloat(config.probeKey!, -cost);
+      await permit[Symbol.asyncDispose]();
+      admitted++;
+    }
+  };
+  await Promise.all(Array.from({ length: config.loops ?? 2 }, loop));
+  return { admitted, maxLevel, maxWaitMs };
+}
+
+async function bucket(): Promise<unknown> {
+  const b = new RedisTokenBucket({ redis, name: config.name, capacity: config.capacity, refillIntervalMs: config.refillIntervalMs! });
+  const end = performance.now() + config.durationMs!;
+  const admissions: Array<[number, number]> = [];
+  const loop = async () => {
+    while (performance.now() < end) {
+      const sent = monoMs();
+      await b.acquire();
+      admissions.push([sent, monoMs()]);
+    }
+  };
+  await Promise.all(Array.from({ length: config.loops ?? 2 }, loop));
+  return { admissions };
+}
+
+async function holder(): Promise<void> {
+  const s = new RedisSemaphore({ redis, name: config.name, capacity: config.capacity, leaseMs: config.leaseMs! });
+  await s.acquire(config.capacity);
+  await send({ held: true });
+  setInterval(() => {}, 1000); // hold until killed
+}
+
+await send({ ready: true });
+await go;
+if (config.mode === 'holder') await holder();
+else {
+  const result = config.mode === 'semaphore' ? await semaphore() : await bucket();
+  await send({ result });
+  client.disconnect();
+  subscriber.disconnect();
+}
