@@ -11,7 +11,8 @@
  * @property {string} what       what the line measures
  * @property {string} unit       'ns/op', 'ms', 'B/waiter', 'timers', '×'
  * @property {number|undefined} tollgate
- * @property {Record<string, number|undefined>} [peers]  by peer name; absent = the peer lacks the feature
+ * @property {Record<string, number|string|undefined>} [peers]  by peer name; absent = the peer lacks the feature;
+ *   a string is shown as is (an estimate) and never enters the ratio
  * @property {string} [target]   the target, as text
  * @property {boolean} [met]     whether the target is met (absent = no target on this line)
  * @property {string} [note]
@@ -116,6 +117,7 @@ export function costs(n, max, seed = 12345) {
 
 function show(value, unit) {
   if (value === undefined) return '—';
+  if (typeof value === 'string') return value; // an estimate or a remark, never part of a ratio
   if (!Number.isFinite(value)) return String(value);
   if (unit === '×') return `${value.toFixed(2)}×`;
   if (unit === 'timers') return String(value);

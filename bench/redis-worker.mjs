@@ -1,7 +1,11 @@
 // One process of the Redis benchmark (see redis.mjs): runs `loops` concurrent acquire loops on one
 // limiter for `durationMs`, counting admissions and script calls (each call is one round trip).
 import Redis from 'ioredis';
-import { fromIoredis, RedisSemaphore, RedisTokenBucket } from '../dist/redis.js';
+import { pathToFileURL } from 'node:url';
+
+// The built entry; BENCH_REDIS_ENTRY points at another build (e.g. one made with tsup --out-dir).
+const entry = process.env.BENCH_REDIS_ENTRY ? pathToFileURL(process.env.BENCH_REDIS_ENTRY).href : '../dist/redis.js';
+const { fromIoredis, RedisSemaphore, RedisTokenBucket } = await import(entry);
 
 const { port, kind, name, options, loops, durationMs } = JSON.parse(process.argv[2]);
 const client = new Redis(port, '127.0.0.1');

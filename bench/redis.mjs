@@ -53,9 +53,13 @@ async function scenario(port, processes, kind, options, loops) {
   await admin.config('RESETSTAT');
   const config = JSON.stringify({ port, kind, name, options, loops, durationMs: DURATION_MS });
   const workers = Array.from({ length: processes }, () => fork(new URL('./redis-worker.mjs', import.meta.url), [config]));
-  await Promise.all(workers.map((w) => once(w, 'message')));
+  // A worker that dies (e.g. no build) fails the run instead of leaving it waiting.
+  const died = Promise.race(workers.map((w) => once(w, 'exit').then(([code]) => code !== 0 && Promise.reject(new Error(`a worker exited with ${code}`)))));
+  died.catch(() => {});
+  const next = () => Promise.race([Promise.all(workers.map((w) => once(w, 'message'))), died.then(() => new Promise(() => {}))]);
+  await next();
   workers.forEach((w) => w.send('go'));
-  const results = (await Promise.all(workers.map((w) => once(w, 'message')))).map(([m]) => m);
+  const results = (await next()).map(([m]) => m);
   const admitted = results.reduce((a, r) => a + r.admitted, 0);
   const calls = results.reduce((a, r) => a + r.calls, 0);
   const elapsed = Math.max(...results.map((r) => r.elapsed));

@@ -1,7 +1,7 @@
 import { LeakyBudget } from './core/budgets/leaky.js';
 import { Gate } from './core/gate.js';
 import type { CommonOptions } from './core/types.js';
-import { checkNumber, checkObject, optionalNumber } from './core/validate.js';
+import { checkNumber, checkObject, checkRatePeriod, optionalNumber } from './core/validate.js';
 
 /**
  * Options of {@link LeakyBucketLimiter}.
@@ -34,10 +34,10 @@ export class LeakyBucketLimiter extends Gate {
 
   constructor(options: LeakyBucketLimiterOptions) {
     const o = checkObject('options', options) as unknown as LeakyBucketLimiterOptions;
-    const bucket = new LeakyBudget(
-      checkNumber('maxRate', o.maxRate, { positive: true }),
-      optionalNumber('periodMs', o.periodMs, 60_000, { positive: true }),
-    );
+    const maxRate = checkNumber('maxRate', o.maxRate, { positive: true });
+    const periodMs = optionalNumber('periodMs', o.periodMs, 60_000, { positive: true });
+    checkRatePeriod('maxRate', maxRate, 'periodMs', periodMs);
+    const bucket = new LeakyBudget(maxRate, periodMs);
     super(o, { budgets: [bucket], admission: 'fifo' });
     this.#bucket = bucket;
   }

@@ -3,7 +3,7 @@ import { LeakyBudget } from './core/budgets/leaky.js';
 import { SlotBudget } from './core/budgets/slots.js';
 import { Gate } from './core/gate.js';
 import type { CommonOptions } from './core/types.js';
-import { checkNumber, checkObject, optionalNumber } from './core/validate.js';
+import { checkNumber, checkObject, checkRatePeriod, optionalNumber } from './core/validate.js';
 
 /**
  * One rate limit: at most `rate` per `periodMs`, as a leaky bucket.
@@ -67,16 +67,18 @@ export class Throttle extends Gate {
 }
 
 function rateBudgets(o: ThrottleOptions): LeakyBudget[] {
-  if (o.limits === undefined) {
-    return [new LeakyBudget(checkNumber('rate', o.rate, { positive: true }), optionalNumber('periodMs', o.periodMs, 1_000, { positive: true }))];
-  }
+  if (o.limits === undefined) return [rateBudget(o.rate, o.periodMs, 'rate', 'periodMs')];
   if (o.rate !== undefined || o.periodMs !== undefined) throw new TypeError('give either rate/periodMs or limits, not both');
   if (!Array.isArray(o.limits) || o.limits.length === 0) throw new TypeError(`limits must be a non-empty array; got ${String(o.limits)}`);
   return o.limits.map((limit, i) => {
     const l = checkObject(`limits[${i}]`, limit) as unknown as RateLimit;
-    return new LeakyBudget(
-      checkNumber(`limits[${i}].rate`, l.rate, { positive: true }),
-      optionalNumber(`limits[${i}].periodMs`, l.periodMs, 1_000, { positive: true }),
-    );
+    return rateBudget(l.rate, l.periodMs, `limits[${i}].rate`, `limits[${i}].periodMs`);
   });
+}
+
+function rateBudget(rate: unknown, periodMs: unknown, rateName: string, periodName: string): LeakyBudget {
+  const r = checkNumber(rateName, rate, { positive: true });
+  const p = optionalNumber(periodName, periodMs, 1_000, { positive: true });
+  checkRatePeriod(rateName, r, periodName, p);
+  return new LeakyBudget(r, p);
 }

@@ -1,5 +1,6 @@
 import type { Budget } from './budget.js';
 import { type Clock, MAX_TIMER_DELAY } from './clock.js';
+import { AllOf } from './budgets/all-of.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { LimiterClosedError, MaxWaitExceededError } from './errors.js';
 import { GatePermit } from './permit.js';
@@ -48,7 +49,10 @@ type CallOptions = AcquireOptions & { refundMs?: number };
  * ```
  */
 export abstract class Gate implements Limiter {
-  readonly #budgets: Budget[];
+  /** What every admission pays: the limiter's one budget, or all of them at once (`AllOf`). */
+  readonly #budget: Budget;
+  /** The budgets that never give back (rates): only the waits they impose are provable. */
+  readonly #rates: Budget[];
   readonly #capacity: number;
   readonly #clock: Clock;
   readonly #queue: WaiterQueue;
@@ -86,11 +90,12 @@ export abstract class Gate implements Limiter {
     this.#onEvent = o.onEvent;
     this.#fifo = admission === 'fifo' || this.#maxBypass === 0;
     this.#queue = new WaiterQueue(!this.#fifo, !this.#fifo && this.#maxBypass !== Infinity);
-    this.#budgets = setup.budgets;
-    this.#capacity = Math.min(...setup.budgets.map((b) => b.capacity));
+    this.#budget = setup.budgets.length === 1 ? setup.budgets[0]! : new AllOf(setup.budgets);
+    this.#rates = setup.budgets.filter((b) => b.spends);
+    this.#capacity = this.#budget.capacity;
     this.#refundMs = setup.refundMs ?? 0;
     this.#perCallRefund = setup.perCallRefund ?? false;
-    this.#readUntil = o.onEvent !== undefined || setup.budgets.some((b) => b.timed !== false) ? Infinity : -Infinity;
+    this.#readUntil = o.onEvent !== undefined || this.#budget.timed !== false ? Infinity : -Infinity;
   }
 
   /** The clock this limiter reads. */
@@ -105,7 +110,7 @@ export abstract class Gate implements Limiter {
 
   /** The largest cost payable now from the budgets alone (the queue and a pause are reported by `pending` and `stats().pausedUntil`). */
   get available(): number {
-    return this.#payable(this.#readClock());
+    return this.#budget.available(this.#readClock());
   }
 
   /** How many waiters are queued. */
@@ -166,14 +171,14 @@ export abstract class Gate implements Limiter {
     checkCost(cost, this.#capacity);
     if (cost === 0) return 0;
     const now = this.#readClock();
-    const at = Math.max(this.#pausedUntil, this.#readyAt(cost, now));
+    const at = Math.max(this.#pausedUntil, this.#budget.readyAt(cost, now));
     return at <= now ? 0 : Math.ceil(at - now);
   }
 
   stats(): LimiterStats {
     const now = this.#readClock();
     return {
-      available: this.#payable(now),
+      available: this.#budget.available(now),
       pending: this.#queue.size,
       admitted: this.#admitted,
       timedOut: this.#timedOut,
@@ -216,7 +221,7 @@ export abstract class Gate implements Limiter {
    */
   get idle(): boolean {
     const now = this.#readClock();
-    return this.#queue.size === 0 && now >= this.#pausedUntil && this.#budgets.every((b) => b.isFull(now));
+    return this.#queue.size === 0 && now >= this.#pausedUntil && this.#budget.isFull(now);
   }
 
   /** `tryAcquire` would succeed now (LeakyBucketLimiter's `hasCapacity`). */
@@ -246,6 +251,18 @@ export abstract class Gate implements Limiter {
     const now = maxWaitMs === undefined ? this.#now() : this.#readClock();
     // Fair entry: with anyone queued, a newcomer joins the back even if it could be paid now.
     if (cost === 0 || this.#canPayNow(cost, now)) return Promise.resolve(this.#admitNow(cost, now, refundMs, id));
+    return this.#wait(cost, now, maxWaitMs, signal, id, refundMs);
+  }
+
+  /** Queues a newcomer that cannot be admitted now (kept apart so the admitted-at-once path stays short). */
+  #wait(
+    cost: number,
+    now: number,
+    maxWaitMs: number | undefined,
+    signal: AbortSignal | undefined,
+    id: string | number | undefined,
+    refundMs: number,
+  ): Promise<Permit> {
     if (maxWaitMs !== undefined && this.#provablyLate(cost, now, maxWaitMs)) {
       this.#timedOut++;
       this.#emit('timeout', cost, id, now, 0);
@@ -292,7 +309,7 @@ export abstract class Gate implements Limiter {
   }
 
   #canPayNow(cost: number, now: number): boolean {
-    return this.#queue.size === 0 && now >= this.#pausedUntil && cost <= this.#payable(now);
+    return this.#queue.size === 0 && now >= this.#pausedUntil && cost <= this.#budget.available(now);
   }
 
   /**
@@ -301,47 +318,35 @@ export abstract class Gate implements Limiter {
    */
   #provablyLate(cost: number, now: number, maxWaitMs: number): boolean {
     let at = this.#pausedUntil;
-    for (const budget of this.#budgets) if (budget.spends) at = Math.max(at, budget.readyAt(cost, now));
+    for (const rate of this.#rates) at = Math.max(at, rate.readyAt(cost, now));
     return at - now > maxWaitMs;
   }
 
   #admitNow(cost: number, now: number, refundMs: number, id: string | number | undefined): Permit {
-    if (cost > 0) for (const budget of this.#budgets) budget.take(cost, now);
+    if (cost > 0) this.#budget.take(cost, now);
     this.#admitted++;
     this.#emit('admitted', cost, id, now, 0);
     return new GatePermit(cost, this.#onRelease, refundMs, id);
-  }
-
-  #payable(now: number): number {
-    let payable = Infinity;
-    for (const budget of this.#budgets) payable = Math.min(payable, budget.available(now));
-    return payable;
-  }
-
-  /** When every budget can pay `cost`: each only grows with time, so it is the latest of their instants. */
-  #readyAt(cost: number, now: number): number {
-    let at = now;
-    for (const budget of this.#budgets) at = Math.max(at, budget.readyAt(cost, now));
-    return at;
   }
 
   readonly #onRelease = (permit: GatePermit): void => {
     if (permit.cost === 0) return;
     // A refund falls due at a real instant: it needs a fresh reading.
     const now = permit.refundMs > 0 ? this.#readClock() : this.#now();
-    let grows = Infinity;
-    for (const budget of this.#budgets) {
-      const at = budget.release(permit.cost, now, permit.refundMs, permit.id);
-      if (at > now && at !== Infinity) this.#readUntilAtLeast(at); // a refund coming due
-      grows = Math.min(grows, at);
-    }
+    const grows = this.#budget.release(permit.cost, now, permit.refundMs, permit.id);
+    if (grows > now && grows !== Infinity) this.#readUntilAtLeast(grows); // a refund coming due
     this.#emit('released', permit.cost, permit.id, now, undefined);
-    if (this.#queue.size === 0 || this.#closed) return;
-    // Only growth is a reason to scan: a release whose credits come back later wakes the limiter
-    // then (a refund coming due is a scan), so waiters parked by fair entry are not admitted early.
+    if (this.#queue.size > 0 && !this.#closed) this.#grown(grows, now);
+  };
+
+  /**
+   * Only growth is a reason to scan: a release whose credits come back later wakes the limiter
+   * then (a refund coming due is a scan), so waiters parked by fair entry are not admitted early.
+   */
+  #grown(grows: number, now: number): void {
     if (grows <= now) this.#settle(now);
     else if (grows !== Infinity) this.#fifo ? this.#arm(now) : this.#armAt(Math.min(this.#armedAt, grows), now);
-  };
+  }
 
   readonly #onAbort = (waiter: Waiter): void => {
     if (!waiter.queued) return;
@@ -398,7 +403,7 @@ export abstract class Gate implements Limiter {
         this.#rescan = false;
         const queue = this.#queue;
         while (queue.size > 0 && !this.#closed && now >= this.#pausedUntil) {
-          const payable = this.#payable(now);
+          const payable = this.#budget.available(now);
           const waiter = this.#fifo || queue.bypassed >= this.#maxBypass ? queue.head()! : queue.firstFit(payable);
           if (waiter === undefined || waiter.cost > payable) break;
           this.#admitWaiter(waiter, now);
@@ -412,7 +417,7 @@ export abstract class Gate implements Limiter {
   #admitWaiter(waiter: Waiter, now: number): void {
     this.#queue.admit(waiter);
     this.#detach(waiter);
-    for (const budget of this.#budgets) budget.take(waiter.cost, now);
+    this.#budget.take(waiter.cost, now);
     this.#admitted++;
     waiter.resolve(new GatePermit(waiter.cost, this.#onRelease, waiter.refundMs, waiter.id));
     this.#emit('admitted', waiter.cost, waiter.id, now, now - waiter.since);
@@ -436,7 +441,7 @@ export abstract class Gate implements Limiter {
       if (now < this.#pausedUntil) at = this.#pausedUntil;
       else {
         const blocked = this.#fifo || queue.bypassed >= this.#maxBypass;
-        at = this.#readyAt(blocked ? queue.head()!.cost : queue.minCost(), now);
+        at = this.#budget.readyAt(blocked ? queue.head()!.cost : queue.minCost(), now);
       }
       at = Math.min(at, this.#deadlines.next());
     }
@@ -453,9 +458,9 @@ export abstract class Gate implements Limiter {
     let at = Math.min(this.#armedAt, waiter.deadline);
     if (now < this.#pausedUntil) at = Math.min(at, this.#pausedUntil);
     else if (!this.#fifo || this.#queue.size === 1) {
-      const ready = this.#readyAt(waiter.cost, now);
+      const ready = this.#budget.readyAt(waiter.cost, now);
       if (ready > now) at = Math.min(at, ready);
-      else for (const budget of this.#budgets) at = Math.min(at, budget.nextStep(now));
+      else at = Math.min(at, this.#budget.nextStep(now));
     }
     this.#armAt(at, now);
   }
@@ -473,9 +478,19 @@ export abstract class Gate implements Limiter {
     this.#timer = this.#clock.setTimeout(this.#onTimer, delay);
   }
 
+  /** On every hot path, and most limiters have no listener: building the event stays out of line. */
   #emit(type: LimiterEvent['type'], cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
-    const listener = this.#onEvent;
-    if (listener === undefined) return;
+    if (this.#onEvent !== undefined) this.#dispatch(this.#onEvent, type, cost, id, at, waitedMs);
+  }
+
+  #dispatch(
+    listener: (event: LimiterEvent) => void,
+    type: LimiterEvent['type'],
+    cost: number,
+    id: string | number | undefined,
+    at: number,
+    waitedMs: number | undefined,
+  ): void {
     const event: LimiterEvent = { type, cost, at };
     if (id !== undefined) event.id = id;
     if (waitedMs !== undefined) event.waitedMs = waitedMs;

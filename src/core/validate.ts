@@ -35,13 +35,25 @@ export function optionalNumber(
   return value === undefined ? fallback : checkNumber(name, value, rules);
 }
 
-/** A cost is a finite number in [0, capacity]. */
-export function checkCost(value: unknown, capacity: number, name = 'cost'): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${show(value)}`);
-  if (!(value >= 0 && value <= capacity) || value === Infinity) {
-    throw new RangeError(`${name} must be a finite number from 0 to the capacity ${capacity}; got ${show(value)}`);
+/**
+ * A leaky bucket keeps its level in cost·ms (up to `rate × periodMs`): the product must be a
+ * finite number, else the level overflows to Infinity and every later reading is NaN.
+ */
+export function checkRatePeriod(rateName: string, rate: number, periodName: string, periodMs: number): void {
+  if (!Number.isFinite(rate * periodMs)) {
+    throw new RangeError(`${rateName} × ${periodName} must be a finite number; got ${rate} × ${periodMs}`);
   }
+}
+
+/** A cost is a finite number in [0, capacity]. Checked on every call: the error is built out of line, to keep this small enough to inline. */
+export function checkCost(value: unknown, capacity: number, name = 'cost'): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= capacity) || value === Infinity) throwBadCost(value, capacity, name);
   return value;
+}
+
+function throwBadCost(value: unknown, capacity: number, name: string): never {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${show(value)}`);
+  throw new RangeError(`${name} must be a finite number from 0 to the capacity ${capacity}; got ${show(value)}`);
 }
 
 export function checkFunction(name: string, value: unknown): void {

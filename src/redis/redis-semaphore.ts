@@ -1,7 +1,8 @@
 import { systemClock } from '../core/clock.js';
 import { checkNumber, checkObject } from '../core/validate.js';
 import { LeasePermit } from './lease-permit.js';
-import { RedisGate, type RedisLimiterOptions } from './redis-gate.js';
+import { RedisGate } from './redis-gate.js';
+import type { RedisLimiterOptions } from './redis-options.js';
 import { SEMAPHORE_SCRIPT } from './scripts.js';
 
 /**
@@ -30,7 +31,7 @@ export interface RedisSemaphoreOptions extends RedisLimiterOptions {
  * await semaphore.run(() => fetch(url), { cost: 1, maxWaitMs: 10_000 });
  * ```
  */
-export class RedisSemaphore extends RedisGate {
+export class RedisSemaphore extends RedisGate<LeasePermit> {
   readonly leaseMs: number;
   readonly #held = new Set<LeasePermit>();
   #renewTimer: unknown = undefined;

@@ -1,6 +1,7 @@
 import { GatePermit } from '../core/permit.js';
 import { checkNumber, checkObject, optionalNumber } from '../core/validate.js';
-import { RedisGate, type RedisLimiterOptions } from './redis-gate.js';
+import { RedisGate } from './redis-gate.js';
+import type { RedisLimiterOptions } from './redis-options.js';
 import { BUCKET_SCRIPT } from './scripts.js';
 
 /**

@@ -15,12 +15,13 @@
 //        refreshes the others' heartbeats and puts back tickets the server lost (restart)
 //      cancel(id, cost, admitted 0|1) -> gives back whatever the id was granted or admitted
 //      renew(lease, ...) (semaphore) -> value "1,0,..." per lease
-// Every reply: {status, value, granted ids csv, queue head id or '', ms until the head may fit or -1};
-// the same three last fields are PUBLISHed on the channel when something was granted or the
-// head changed, so waiting processes wake without polling.
+// Every reply: {status, value, granted ids csv, queue head id or '', ms until the head may fit or -1}.
+// Ids are '<instance>.<n>'; the same three fields, restricted to one instance's tickets, are
+// PUBLISHed on '<channel>:<instance>' to each instance granted something or made the head, so
+// waiting processes wake without polling, and only those concerned wake.
 
+// Needs Redis >= 5, where a script that reads TIME and then writes is replicated by its effects.
 const COMMON_HEAD = `
-if redis.replicate_commands then pcall(redis.replicate_commands) end
 local S, Q, W, C, X = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local op, channel = ARGV[1], ARGV[2]
 local CAP, TTL, KEYTTL = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -29,8 +30,15 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local function num(x) return string.format('%.17g', x) end
 local function costOf(id) return tonumber(redis.call('HGET', C, id)) end
-local function dropExpired(zset)
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', zset, '-inf', now)) do redis.call('HDEL', C, id) end
+-- Drops the members of zset whose score (an expiry) is <= now, with their costs (and queue places).
+-- The earliest is looked at first: in the common case nothing is due and that is one call.
+local function dropExpired(zset, queueToo)
+  local first = redis.call('ZRANGE', zset, 0, 0, 'WITHSCORES')
+  if first[2] == nil or tonumber(first[2]) > now then return end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', zset, '-inf', now)) do
+    redis.call('HDEL', C, id)
+    if queueToo then redis.call('ZREM', Q, id) end
+  end
   redis.call('ZREMRANGEBYSCORE', zset, '-inf', now)
 end
 `;
@@ -98,20 +106,17 @@ local function save() redis.call('HSET', S, 'tokens', num(tokens), 'last', num(l
 const COMMON_BODY = `
 local head0 = redis.call('ZRANGE', Q, 0, 0)[1]
 refresh()
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', W, '-inf', now)) do
-  redis.call('ZREM', Q, id)
-  redis.call('HDEL', C, id)
-end
-redis.call('ZREMRANGEBYSCORE', W, '-inf', now)
+dropExpired(W, true)
 
 local granted = {}
 -- Strict FIFO: only the head may be granted, so a heavy head is never starved by lighter ones.
+-- Returns the head it stopped at (which cannot be paid now) and its cost.
 local function grant()
   while true do
     local head = redis.call('ZRANGE', Q, 0, 0)[1]
-    if head == nil then return end
+    if head == nil then return nil, 0 end
     local cost = costOf(head)
-    if cost ~= nil and cost > free() then return end
+    if cost ~= nil and cost > free() then return head, cost end
     redis.call('ZREM', Q, head)
     redis.call('ZREM', W, head)
     if cost ~= nil then
@@ -191,15 +196,30 @@ else
   return redis.error_reply('tollgate: unknown op ' .. tostring(op))
 end
 
-grant()
+local head, headCost = grant()
 save()
-local head = redis.call('ZRANGE', Q, 0, 0)[1]
 local delay = -1
-if head ~= nil then delay = readyDelay(costOf(head) or 0) end
-local list = table.concat(granted, ',')
-if #granted > 0 or head ~= head0 then
-  redis.call('PUBLISH', channel, list .. '|' .. (head or '') .. '|' .. delay)
+if head ~= nil then delay = readyDelay(headCost) end
+-- Wake only the instances concerned: ids are '<instance>.<n>', each instance listens on
+-- '<channel>:<instance>' for its granted tickets and for becoming the head (with the head's delay).
+local byOwner, owners = {}, {}
+local function note(id)
+  local o = string.match(id, '^[^.]*')
+  if byOwner[o] == nil then
+    byOwner[o] = {}
+    owners[#owners + 1] = o
+  end
+  return o
 end
+for _, id in ipairs(granted) do table.insert(byOwner[note(id)], id) end
+local headOwner = nil
+if head ~= nil and head ~= head0 then headOwner = note(head) end
+for _, o in ipairs(owners) do
+  local h, d = '', -1
+  if o == headOwner then h, d = head, delay end
+  redis.call('PUBLISH', channel .. ':' .. o, table.concat(byOwner[o], ',') .. '|' .. h .. '|' .. d)
+end
+local list = table.concat(granted, ',')
 for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], KEYTTL) end
 reply[3] = list
 reply[4] = head or ''

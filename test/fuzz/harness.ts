@@ -24,7 +24,7 @@ const LONG = process.env.FUZZ_LONG === '1';
 /** npm test: fixed seed, modest count. npm run fuzz: random seed (or FUZZ_SEED), large count. */
 export const FUZZ_SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : LONG ? (Date.now() ^ (Math.random() * 2 ** 31)) | 0 : 20_240_607;
 export const fuzzRuns = (modest: number): number =>
-  process.env.FUZZ_RUNS !== undefined ? Number(process.env.FUZZ_RUNS) : LONG ? modest * 40 : modest;
+  process.env.FUZZ_RUNS !== undefined ? Number(process.env.FUZZ_RUNS) : LONG ? modest * 20 : modest;
 export const FUZZ_LONG = LONG;
 
 /** Runs a property with the run's seed; on failure the message starts with how to replay it. */
@@ -102,6 +102,7 @@ export const configs: Record<Kind, fc.Arbitrary<Config>> = {
 
 export type Op =
   | { t: 'acquire'; cost: number; signal: 'none' | 'fresh' | number; maxWaitMs: number | undefined; refundMs: number | undefined; via: 'acquire' | 'run' | 'transact'; fn: 'defer' | 'throw' | 'value' }
+  | { t: 'burst'; n: number; cost: number; maxWaitMs: number | undefined; abortable: boolean }
   | { t: 'try'; cost: number }
   | { t: 'abort'; k: number }
   | { t: 'release'; k: number; how: 'release' | 'dispose' | 'asyncDispose' }
@@ -129,6 +130,16 @@ export function operations(maxLength: number, opts: { close?: boolean } = {}): f
         refundMs: fc.constantFrom(undefined, undefined, 0, 3, 20),
         via: fc.constantFrom('acquire' as const, 'acquire' as const, 'run' as const, 'transact' as const),
         fn: fc.constantFrom('defer' as const, 'defer' as const, 'throw' as const, 'value' as const),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        t: fc.constant('burst' as const),
+        n: fc.integer({ min: 2, max: 40 }),
+        cost,
+        maxWaitMs: fc.constantFrom(undefined, 3, 30, 200),
+        abortable: fc.boolean(),
       }),
     },
     { weight: 9, arbitrary: fc.record({ t: fc.constant('try' as const), cost }) },
@@ -192,6 +203,16 @@ export class ModelRun {
   readonly limiter: AnyLimiter;
   readonly events: LimiterEvent[] = [];
   readonly calls: Call[] = [];
+  readonly #callsById = new Map<number, Call>();
+  readonly #eventsById = new Map<string | number, LimiterEvent[]>();
+  readonly #typeCounts = new Map<LimiterEvent['type'], number>();
+  /** Sum of costs released with a delay (CreditSemaphore), and of those refunded. */
+  #delayed = 0;
+  #refunded = 0;
+  /** Queued waiters by id, in arrival order, with how many later arrivals were admitted past each. */
+  readonly #bypassed = new Map<number, number>();
+  /** How many later arrivals may pass a waiter: 0 in fifo mode, `maxBypass` (or unbounded) otherwise. */
+  readonly #bypassLimit: number;
   readonly held: Held[] = [];
   readonly controllers: Controller[] = [];
   readonly pool: (Controller | undefined)[] = [undefined, undefined, undefined];
@@ -247,6 +268,7 @@ export class ModelRun {
       config.kind === 'leaky' ? opts.maxRate : config.kind === 'throttle' ? Math.min(...this.rates.map((r) => r.rate)) : opts.capacity;
     const defaultAdmission = config.kind === 'credit' ? 'opportunistic' : 'fifo';
     this.fifo = (opts.admission ?? defaultAdmission) === 'fifo' || opts.maxBypass === 0;
+    this.#bypassLimit = this.fifo ? 0 : (opts.maxBypass ?? Infinity);
     process.on('unhandledRejection', this.#onUnhandled);
   }
 
@@ -269,6 +291,12 @@ export class ModelRun {
     switch (op.t) {
       case 'acquire':
         this.#acquire(op);
+        break;
+      case 'burst':
+        // Many waiters at once: grows the queue's slots and the deadline heap past their first sizes.
+        for (let i = 0; i < op.n; i++) {
+          this.#acquire({ t: 'acquire', cost: op.cost, signal: op.abortable ? 'fresh' : 'none', maxWaitMs: op.maxWaitMs, refundMs: undefined, via: 'acquire', fn: 'defer' });
+        }
         break;
       case 'try':
         this.#try(op.cost);
@@ -398,6 +426,7 @@ export class ModelRun {
       },
     );
     this.calls.push(call);
+    this.#callsById.set(call.id, call);
     if (op.cost > this.capacity) {
       // A cost the limiter can never pay is rejected without touching it.
       expect(this.#snapshot()).toEqual(stateBefore);
@@ -465,6 +494,7 @@ export class ModelRun {
     const now = this.now;
     this.#checkNewEvents();
     this.#checkCalls();
+    const count = (type: LimiterEvent['type']) => this.#typeCounts.get(type) ?? 0;
     const queued = this.#queued();
     const { cost: heldCost, count: heldCount } = this.#heldCost();
 
@@ -473,10 +503,9 @@ export class ModelRun {
     if (this.closed) expect(l.pending).toBe(0);
 
     // Every abort listener belongs to a queued waiter.
-    for (const c of this.controllers) {
-      const mine = queued.filter((call) => call.controller === c).length;
-      expect(getEventListeners(c.controller.signal, 'abort')).toHaveLength(mine);
-    }
+    const waiting = new Map<Controller, number>();
+    for (const call of queued) if (call.controller) waiting.set(call.controller, (waiting.get(call.controller) ?? 0) + 1);
+    for (const c of this.controllers) expect(getEventListeners(c.controller.signal, 'abort')).toHaveLength(waiting.get(c) ?? 0);
 
     // One timer at most; none with nobody waiting or once closed; one whenever a wake-up is owed.
     const timers = this.clock.pendingTimers;
@@ -494,11 +523,11 @@ export class ModelRun {
     const stats = l.stats();
     expect(stats.available).toBe(available);
     expect(stats.pending).toBe(l.pending);
-    expect(stats.admitted).toBe(this.events.filter((e) => e.type === 'admitted').length);
-    expect(stats.timedOut).toBe(this.events.filter((e) => e.type === 'timeout').length);
-    expect(stats.aborted).toBe(this.events.filter((e) => e.type === 'aborted').length);
+    expect(stats.admitted).toBe(count('admitted'));
+    expect(stats.timedOut).toBe(count('timeout'));
+    expect(stats.aborted).toBe(count('aborted'));
     expect(stats.pausedUntil).toBe(now < this.pausedUntil ? this.pausedUntil : undefined);
-    expect(this.events.filter((e) => e.type === 'released').length).toBe(this.#released);
+    expect(count('released')).toBe(this.#released);
 
     if (this.semaphore) {
       const refunding = l instanceof CreditSemaphore ? l.refunding : 0;
@@ -565,14 +594,9 @@ export class ModelRun {
 
   /** What was released with a delay is either back (a refunded event) or still refunding. */
   #checkRefunds(refunding: number): void {
-    let delayed = 0;
-    for (const e of this.events) {
-      if (e.type !== 'released') continue;
-      const call = e.id === undefined ? undefined : this.calls.find((c) => c.id === e.id);
-      const delay = call ? call.refundMs : this.defaultRefund;
-      if (delay > 0) delayed += e.cost;
-    }
-    const refunded = this.events.filter((e) => e.type === 'refunded').reduce((s, e) => s + e.cost, 0);
+    this.#checkNewEvents(); // reading `refunding` reports the refunds that came due
+    const delayed = this.#delayed;
+    const refunded = this.#refunded;
     expect(close(delayed, refunded + refunding, this.capacity), `released with delay ${delayed} != refunded ${refunded} + refunding ${refunding}`).toBe(true);
   }
 
@@ -580,6 +604,27 @@ export class ModelRun {
     for (; this.#seenEvents < this.events.length; this.#seenEvents++) {
       const e = this.events[this.#seenEvents]!;
       expect(e.at).toBeLessThanOrEqual(this.now);
+      this.#typeCounts.set(e.type, (this.#typeCounts.get(e.type) ?? 0) + 1);
+      if (e.id !== undefined) {
+        const list = this.#eventsById.get(e.id);
+        if (list) list.push(e);
+        else this.#eventsById.set(e.id, [e]);
+      }
+      const call = e.id === undefined ? undefined : this.#callsById.get(e.id as number);
+      if (e.type === 'released' && (call ? call.refundMs : this.defaultRefund) > 0) this.#delayed += e.cost;
+      if (e.type === 'queued') this.#bypassed.set(e.id as number, 0);
+      else if (e.id !== undefined && this.#bypassed.has(e.id as number) && e.type !== 'released' && e.type !== 'refunded') {
+        // Fairness: fifo admits only the head; opportunistic lets at most maxBypass later arrivals pass a waiter.
+        if (e.type === 'admitted') {
+          for (const [earlier, passed] of this.#bypassed) {
+            if (earlier >= (e.id as number)) break;
+            expect(passed + 1, `waiter ${earlier} passed by ${e.id}: more than ${this.#bypassLimit} later arrivals admitted ahead of it`).toBeLessThanOrEqual(this.#bypassLimit);
+            this.#bypassed.set(earlier, passed + 1);
+          }
+        }
+        this.#bypassed.delete(e.id as number);
+      }
+      if (e.type === 'refunded') this.#refunded += e.cost;
       if (e.type === 'admitted' && e.cost > 0) {
         for (const r of this.rates) {
           r.fill = Math.max(0, r.fill - (e.at - r.at) * r.rate) + e.cost * r.periodMs;
@@ -593,9 +638,8 @@ export class ModelRun {
         }
       }
       if (e.type === 'refunded') {
-        const call = e.id === undefined ? undefined : this.calls.find((c) => c.id === e.id);
         if (call) {
-          const released = this.events.find((r) => r.type === 'released' && r.id === e.id)!;
+          const released = this.#eventsById.get(call.id)!.find((r) => r.type === 'released')!;
           expect(released).toBeDefined();
           expect(e.at).toBe(released.at + call.refundMs);
         }
@@ -608,7 +652,7 @@ export class ModelRun {
     for (const call of this.calls) {
       expect(call.settled).toBeLessThanOrEqual(1);
       if (call.checked) continue;
-      const mine = this.events.filter((e) => e.id === call.id);
+      const mine = this.#eventsById.get(call.id) ?? [];
       const terminal = mine.filter((e) => e.type === 'admitted' || e.type === 'aborted' || e.type === 'timeout' || e.type === 'closed');
       const queuedEvents = mine.filter((e) => e.type === 'queued');
       expect(terminal.length).toBeLessThanOrEqual(1);

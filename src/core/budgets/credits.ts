@@ -56,11 +56,7 @@ export class CreditBudget implements Budget {
   }
 
   release(cost: number, now: number, delayMs: number, id: string | number | undefined): number {
-    if (delayMs > 0) {
-      this.#refunding += cost;
-      this.#insert({ at: now + delayMs, cost, id });
-      return now + delayMs;
-    }
+    if (delayMs > 0) return this.#refundAt(now + delayMs, cost, id);
     this.#giveBack(cost);
     return now;
   }
@@ -84,6 +80,12 @@ export class CreditBudget implements Budget {
   isFull(now: number): boolean {
     this.#settle(now);
     return this.#takes === 0;
+  }
+
+  #refundAt(at: number, cost: number, id: string | number | undefined): number {
+    this.#refunding += cost;
+    this.#insert({ at, cost, id });
+    return at;
   }
 
   #giveBack(cost: number): void {

@@ -37,7 +37,8 @@ export class LeakyBudget implements Budget {
 
   available(now: number): number {
     this.#drain(now);
-    return this.capacity - this.#fill / this.periodMs;
+    // One division of whole cost·ms: `capacity - fill / periodMs` rounds twice and can miss an exact fit by an ulp.
+    return (this.capacity * this.periodMs - this.#fill) / this.periodMs;
   }
 
   take(cost: number, now: number): void {
