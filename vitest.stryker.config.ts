@@ -9,7 +9,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/fuzz/long/**', 'test/examples/**', 'test/package/**', 'test/process/**', 'test/redis/**', 'node_modules/**'],
     // Fewer fuzz runs per mutant (the fixed seed stays): a surviving mutant runs every test that covers it.
-    env: { FUZZ_RUNS: '12' },
+    env: { FUZZ_RUNS: '4' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -31,18 +31,18 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Collects garbage between samples so one contestant's garbage is not collected on another's time. */
+/** A full garbage collection (the bench runs with --expose-gc). */
 export function collect() {
   globalThis.gc?.();
 }
 
 /**
- * Nanoseconds per operation for each contestant `{ name, run(n), rounds?, maxOps? }`, where
- * `run` performs `n` operations (sync or async). Each is first calibrated — `n` doubles until one call lasts at
- * least `minMs`, which also warms it up — then timed for `rounds` interleaved rounds.
+ * Nanoseconds per operation for each contestant `{ name, run(n), rounds?, maxOps? }`, where `run`
+ * performs `n` operations (sync or async). Each is first calibrated — `n` doubles until one call
+ * lasts at least `minMs`, which also warms it up — then timed for `rounds` interleaved rounds.
  * @returns {Promise<Record<string, number>>} median ns/op by name
  */
-export async function perOp(contestants, { rounds = 7, minMs = 25, maxOps = 2 ** 24 } = {}) {
+export async function perOp(contestants, { rounds = 11, minMs = 25, maxOps = 2 ** 24 } = {}) {
   const ops = new Map();
   for (const c of contestants) {
     let n = 16;
@@ -55,37 +55,44 @@ export async function perOp(contestants, { rounds = 7, minMs = 25, maxOps = 2 **
     await c.run(n); // one more at full size, so the optimizing compiler has seen it
     ops.set(c, n);
   }
-  const samples = await interleave(contestants, rounds, async (c) => {
+  // No forced collection between these samples: loops leave only short-lived garbage, which the
+  // young generation clears almost for free, while a full collection would shrink the young
+  // generation and charge every allocating contestant extra scavenges.
+  return interleave(contestants, rounds, false, async (c) => {
     const n = ops.get(c);
     const t0 = nowMs();
     await c.run(n);
     return ((nowMs() - t0) * 1e6) / n;
   });
-  return samples;
 }
 
 /**
- * Milliseconds per call of a fixed workload `{ name, run(), rounds?, warmup? }`, after `warmup` untimed calls,
- * median of `rounds` interleaved rounds. `run` may return its own measured time (to leave set-up
- * out of it); otherwise the whole call is timed.
+ * Milliseconds per call of a fixed workload `{ name, run(), rounds?, warmup? }`: `warmup` untimed
+ * calls, then the median of `rounds` interleaved rounds. `run` may return its own measured time
+ * (to leave set-up out of it); otherwise the whole call is timed.
  * @returns {Promise<Record<string, number>>}
  */
 export async function perRun(contestants, { rounds = 5, warmup = 1 } = {}) {
   for (const c of contestants) for (let i = 0; i < (c.warmup ?? warmup); i++) await c.run();
-  return interleave(contestants, rounds, async (c) => {
+  return interleave(contestants, rounds, true, async (c) => {
     const t0 = nowMs();
     const own = await c.run();
     return typeof own === 'number' ? own : nowMs() - t0;
   });
 }
 
-async function interleave(contestants, rounds, sample) {
+/**
+ * Contestants take turns, starting one later each round, so a noisy neighbour slows them alike.
+ * `collectFirst`: a full collection before each sample, so one workload's long-lived garbage is
+ * not collected on the next one's time.
+ */
+async function interleave(contestants, rounds, collectFirst, sample) {
   const values = new Map(contestants.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < contestants.length; k++) {
       const c = contestants[(k + r) % contestants.length];
       if (values.get(c).length >= (c.rounds ?? rounds)) continue;
-      collect();
+      if (collectFirst) collect();
       values.get(c).push(await sample(c));
     }
   }

@@ -1,10 +1,33 @@
 // `npm run bench`: every scenario, tollgate next to its peers, in one run; prints a Markdown
 // table ready for the README. `node --expose-gc bench/index.mjs contended memory` runs a subset.
 //
+// Each scenario runs in a fresh worker thread of this one process: the optimizing compiler's
+// state, leftover garbage and timers of one scenario cannot tilt the next (tollgate's limiters
+// share one base class, so earlier scenarios would otherwise make its call sites polymorphic).
+//
 // Redis benchmarks (bench/redis*.mjs) need a server and are deliberately not part of this run.
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PEERS, nowMs, table } from './harness.mjs';
+
+if (!isMainThread && workerData?.scenario) {
+  const rows = await (await import(workerData.scenario)).run();
+  parentPort.postMessage(rows);
+  // A peer may leave timers behind (async-sema's RateLimit arms one per call): do not wait for them.
+  process.exit(0);
+}
+
+/** Runs one scenario module's `run()` in a fresh worker; resolves to its rows. */
+function runInWorker(url) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { scenario: url.href } });
+    let rows;
+    worker.once('message', (message) => (rows = message));
+    worker.once('error', reject);
+    worker.once('exit', (code) => (rows ? resolve(rows) : reject(new Error(`scenario ${url.pathname} exited with ${code}`))));
+  });
+}
 
 if (typeof globalThis.gc !== 'function') {
   console.error('Run with --expose-gc (npm run bench does).');
@@ -39,7 +62,7 @@ for (const name of [...SCENARIOS, ...OPTIONAL]) {
   const url = new URL(`./${name}.mjs`, import.meta.url);
   if (!existsSync(url)) continue;
   const t0 = nowMs();
-  const result = await (await import(url.href)).run();
+  const result = await runInWorker(url);
   process.stderr.write(`${name}: ${((nowMs() - t0) / 1000).toFixed(1)} s\n`);
   for (const row of result) {
     // Rows of optional scenarios may name their line in `scenario` alone: group them under the file name.

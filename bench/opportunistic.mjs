@@ -26,7 +26,7 @@ async function drain(n) {
 export async function run() {
   const results = await perRun(
     SIZES.map((n) => ({ name: String(n), run: () => drain(n) })),
-    { rounds: 7 },
+    { rounds: 5 },
   );
   const [small, large] = SIZES.map((n) => results[String(n)]);
   const note = 'No peer admits opportunistically: async-mutex and bottleneck take weights but serve strictly FIFO; async-sema, p-limit and p-queue have no weights; limiter has no concurrency limit.';

@@ -63,7 +63,7 @@ export async function run() {
       peers: { 'async-mutex': await count('async-mutex') },
       target: '1',
       met: tollgate === 1,
-      note: 'Only async-mutex (`withTimeout`) has a deadline on waiting; the others have none to arm.',
+      note: 'async-mutex `withTimeout` arms one timer per waiting acquire; tollgate keeps deadlines in a heap behind its one timer.',
     },
   ];
 }

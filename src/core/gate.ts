@@ -1,21 +1,15 @@
 import type { Budget } from './budget.js';
-import { type Clock, MAX_TIMER_DELAY } from './clock.js';
+import { readAcquireOptions, type CallOptions, type Entry } from './acquire-options.js';
+import type { Clock } from './clock.js';
+import { ClockReader } from './clock-reader.js';
+import { deliver } from './events.js';
 import { AllOf } from './budgets/all-of.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { LimiterClosedError, MaxWaitExceededError } from './errors.js';
 import { GatePermit } from './permit.js';
 import type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit } from './types.js';
-import {
-  checkClock,
-  checkCost,
-  checkFunction,
-  checkId,
-  checkNumber,
-  checkObject,
-  checkOneOf,
-  checkSignal,
-  optionalNumber,
-} from './validate.js';
+import { checkClock, checkCost, checkFunction, checkNumber, checkObject, checkOneOf, optionalNumber } from './validate.js';
+import { WakeTimer } from './wake-timer.js';
 import { Waiter, WaiterQueue } from './waiter-queue.js';
 
 /** What a limiter class hands its base: its budgets and defaults. */
@@ -27,9 +21,6 @@ export interface GateSetup {
   /** Whether `acquire` reads a per-call `refundMs`. */
   perCallRefund?: boolean;
 }
-
-/** `AcquireOptions` as a limiter's own `acquire` may widen them. */
-type CallOptions = AcquireOptions & { refundMs?: number };
 
 /**
  * The one implementation of the {@link Limiter} contract: a fair waiter queue paying from one or
@@ -62,17 +53,12 @@ export abstract class Gate implements Limiter {
   readonly #maxWaitMs: number | undefined;
   readonly #refundMs: number;
   readonly #perCallRefund: boolean;
+  /** What a call without options gets. */
+  readonly #defaults: Entry;
   readonly #onEvent: ((event: LimiterEvent) => void) | undefined;
-  #timer: unknown = undefined;
-  #armedAt = Infinity;
+  readonly #timer: WakeTimer;
+  readonly #time: ClockReader;
   #pausedUntil = -Infinity;
-  /** The clock's latest reading: see `#now`. */
-  #lastNow = -Infinity;
-  /**
-   * Until this instant an answer may depend on the time: a pause ending, a refund or a deadline
-   * coming due. `Infinity` when a budget changes continuously or a listener wants instants.
-   */
-  #readUntil: number;
   #closed = false;
   #scanning = false;
   #rescan = false;
@@ -95,7 +81,9 @@ export abstract class Gate implements Limiter {
     this.#capacity = this.#budget.capacity;
     this.#refundMs = setup.refundMs ?? 0;
     this.#perCallRefund = setup.perCallRefund ?? false;
-    this.#readUntil = o.onEvent !== undefined || this.#budget.timed !== false ? Infinity : -Infinity;
+    this.#time = new ClockReader(this.#clock, o.onEvent !== undefined || this.#budget.timed !== false);
+    this.#timer = new WakeTimer(this.#clock, () => this.#settle(this.#time.read()));
+    this.#defaults = Object.freeze({ signal: undefined, maxWaitMs: this.#maxWaitMs, id: undefined, refundMs: this.#refundMs });
   }
 
   /** The clock this limiter reads. */
@@ -110,7 +98,7 @@ export abstract class Gate implements Limiter {
 
   /** The largest cost payable now from the budgets alone (the queue and a pause are reported by `pending` and `stats().pausedUntil`). */
   get available(): number {
-    return this.#budget.available(this.#readClock());
+    return this.#budget.available(this.#time.read());
   }
 
   /** How many waiters are queued. */
@@ -134,19 +122,20 @@ export abstract class Gate implements Limiter {
   tryAcquire(cost: number = 1): Permit | undefined {
     checkCost(cost, this.#capacity);
     if (this.#closed) throw new LimiterClosedError();
-    const now = this.#now();
+    const now = this.#time.now();
     if (cost > 0 && !this.#canPayNow(cost, now)) return undefined;
     return this.#admitNow(cost, now, this.#refundMs, undefined);
   }
 
-  async run<T>(fn: () => T | PromiseLike<T>, options?: CallOptions & { cost?: number }): Promise<T> {
-    checkFunction('fn', fn);
-    const permit = await this.acquire(options?.cost, options);
+  run<T>(fn: () => T | PromiseLike<T>, options?: CallOptions & { cost?: number }): Promise<T> {
     try {
-      return await fn();
-    } finally {
-      permit.release();
+      checkFunction('fn', fn);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    // Not an async function awaiting the permit: a suspended one would hold a few hundred bytes
+    // more per waiter (its frame and await closures) for as long as the waiter is queued.
+    return this.acquire(options?.cost, options).then((permit) => runHolding(permit, fn));
   }
 
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, cost: number = 1): (...args: A) => Promise<Awaited<R>> {
@@ -160,23 +149,23 @@ export abstract class Gate implements Limiter {
 
   pause(ms: number): void {
     checkNumber('ms', ms, { allowInfinity: true });
-    const now = this.#readClock();
+    const now = this.#time.read();
     if (this.#closed || now + ms <= this.#pausedUntil) return;
     this.#pausedUntil = now + ms;
-    this.#readUntilAtLeast(this.#pausedUntil);
+    this.#time.until(this.#pausedUntil);
     if (this.#queue.size > 0) this.#arm(now);
   }
 
   retryAfterMs(cost: number = 1): number {
     checkCost(cost, this.#capacity);
     if (cost === 0) return 0;
-    const now = this.#readClock();
+    const now = this.#time.read();
     const at = Math.max(this.#pausedUntil, this.#budget.readyAt(cost, now));
     return at <= now ? 0 : Math.ceil(at - now);
   }
 
   stats(): LimiterStats {
-    const now = this.#readClock();
+    const now = this.#time.read();
     return {
       available: this.#budget.available(now),
       pending: this.#queue.size,
@@ -190,9 +179,9 @@ export abstract class Gate implements Limiter {
   close(reason?: unknown): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#armAt(Infinity, 0);
+    this.#timer.arm(Infinity, 0);
     const error = reason === undefined ? new LimiterClosedError() : reason;
-    const now = this.#readClock();
+    const now = this.#time.read();
     this.#deadlines.clear();
     for (const waiter of this.#queue.drain()) {
       this.#detach(waiter);
@@ -220,49 +209,31 @@ export abstract class Gate implements Limiter {
    * ```
    */
   get idle(): boolean {
-    const now = this.#readClock();
+    const now = this.#time.read();
     return this.#queue.size === 0 && now >= this.#pausedUntil && this.#budget.isFull(now);
   }
 
   /** `tryAcquire` would succeed now (LeakyBucketLimiter's `hasCapacity`). */
   protected canAdmitNow(cost: number): boolean {
     checkCost(cost, this.#capacity);
-    return !this.#closed && (cost === 0 || this.#canPayNow(cost, this.#readClock()));
+    return !this.#closed && (cost === 0 || this.#canPayNow(cost, this.#time.read()));
   }
 
   #enter(cost: number, options: CallOptions | undefined): Promise<Permit> {
     checkCost(cost, this.#capacity);
-    let signal: AbortSignal | undefined;
-    let maxWaitMs = this.#maxWaitMs;
-    let id: string | number | undefined;
-    let refundMs = this.#refundMs;
-    // Most calls pass no options: reading them only when given keeps the uncontended path short.
-    if (options !== undefined) {
-      const o = checkObject('options', options) as CallOptions;
-      signal = checkSignal(o.signal);
-      if (o.maxWaitMs !== undefined) maxWaitMs = checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
-      id = checkId(o.id);
-      if (this.#perCallRefund) refundMs = optionalNumber('refundMs', o.refundMs, refundMs);
-      signal?.throwIfAborted();
-    }
+    // Most calls pass no options: the defaults are read once, which keeps this path short enough to inline.
+    const entry = options === undefined ? this.#defaults : readAcquireOptions(options, this.#defaults, this.#perCallRefund);
     if (this.#closed) throw new LimiterClosedError();
 
     // A deadline is a real instant: it needs a fresh reading.
-    const now = maxWaitMs === undefined ? this.#now() : this.#readClock();
+    const now = entry.maxWaitMs === undefined ? this.#time.now() : this.#time.read();
     // Fair entry: with anyone queued, a newcomer joins the back even if it could be paid now.
-    if (cost === 0 || this.#canPayNow(cost, now)) return Promise.resolve(this.#admitNow(cost, now, refundMs, id));
-    return this.#wait(cost, now, maxWaitMs, signal, id, refundMs);
+    if (cost === 0 || this.#canPayNow(cost, now)) return Promise.resolve(this.#admitNow(cost, now, entry.refundMs, entry.id));
+    return this.#wait(cost, now, entry);
   }
 
   /** Queues a newcomer that cannot be admitted now (kept apart so the admitted-at-once path stays short). */
-  #wait(
-    cost: number,
-    now: number,
-    maxWaitMs: number | undefined,
-    signal: AbortSignal | undefined,
-    id: string | number | undefined,
-    refundMs: number,
-  ): Promise<Permit> {
+  #wait(cost: number, now: number, { maxWaitMs, signal, id, refundMs }: Entry): Promise<Permit> {
     if (maxWaitMs !== undefined && this.#provablyLate(cost, now, maxWaitMs)) {
       this.#timedOut++;
       this.#emit('timeout', cost, id, now, 0);
@@ -281,31 +252,11 @@ export abstract class Gate implements Limiter {
     }
     if (waiter.deadline !== Infinity) {
       this.#deadlines.push(waiter);
-      this.#readUntilAtLeast(waiter.deadline);
+      this.#time.until(waiter.deadline);
     }
     this.#emit('queued', cost, id, now, undefined);
     this.#armForNewcomer(waiter, now);
     return promise;
-  }
-
-  /**
-   * The current instant, or the latest reading once it is past `#readUntil`: a clock read costs
-   * more than the rest of an uncontended acquire. Past that instant every pause has ended, every
-   * refund and deadline has come due, and no budget changes with time (`Budget.timed`), so the
-   * latest reading gives exactly the answers the true instant would.
-   */
-  #now(): number {
-    return this.#lastNow > this.#readUntil ? this.#lastNow : this.#readClock();
-  }
-
-  /** Every reading goes through here, so `#lastNow` is the latest even if the clock was swapped (fake timers). */
-  #readClock(): number {
-    return (this.#lastNow = this.#clock.now());
-  }
-
-  /** Something will change at `at`: until then `#now` reads the clock. */
-  #readUntilAtLeast(at: number): void {
-    if (at > this.#readUntil) this.#readUntil = at;
   }
 
   #canPayNow(cost: number, now: number): boolean {
@@ -332,9 +283,9 @@ export abstract class Gate implements Limiter {
   readonly #onRelease = (permit: GatePermit): void => {
     if (permit.cost === 0) return;
     // A refund falls due at a real instant: it needs a fresh reading.
-    const now = permit.refundMs > 0 ? this.#readClock() : this.#now();
+    const now = permit.refundMs > 0 ? this.#time.read() : this.#time.now();
     const grows = this.#budget.release(permit.cost, now, permit.refundMs, permit.id);
-    if (grows > now && grows !== Infinity) this.#readUntilAtLeast(grows); // a refund coming due
+    if (grows > now && grows !== Infinity) this.#time.until(grows); // a refund coming due
     this.#emit('released', permit.cost, permit.id, now, undefined);
     if (this.#queue.size > 0 && !this.#closed) this.#grown(grows, now);
   };
@@ -345,23 +296,17 @@ export abstract class Gate implements Limiter {
    */
   #grown(grows: number, now: number): void {
     if (grows <= now) this.#settle(now);
-    else if (grows !== Infinity) this.#fifo ? this.#arm(now) : this.#armAt(Math.min(this.#armedAt, grows), now);
+    else if (grows !== Infinity) this.#fifo ? this.#arm(now) : this.#timer.arm(Math.min(this.#timer.armedAt, grows), now);
   }
 
   readonly #onAbort = (waiter: Waiter): void => {
     if (!waiter.queued) return;
-    const now = this.#readClock();
+    const now = this.#time.read();
     this.#leave(waiter);
     this.#aborted++;
     waiter.reject(waiter.signal!.reason);
     this.#emit('aborted', waiter.cost, waiter.id, now, now - waiter.since);
     this.#settle(now);
-  };
-
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    this.#armedAt = Infinity;
-    this.#settle(this.#readClock());
   };
 
   /**
@@ -445,7 +390,7 @@ export abstract class Gate implements Limiter {
       }
       at = Math.min(at, this.#deadlines.next());
     }
-    this.#armAt(at, now);
+    this.#timer.arm(at, now);
   }
 
   /**
@@ -455,54 +400,32 @@ export abstract class Gate implements Limiter {
    * mode, and nothing else may be armed for it (after a scan every other waiter is unpayable).
    */
   #armForNewcomer(waiter: Waiter, now: number): void {
-    let at = Math.min(this.#armedAt, waiter.deadline);
+    let at = Math.min(this.#timer.armedAt, waiter.deadline);
     if (now < this.#pausedUntil) at = Math.min(at, this.#pausedUntil);
     else if (!this.#fifo || this.#queue.size === 1) {
       const ready = this.#budget.readyAt(waiter.cost, now);
       if (ready > now) at = Math.min(at, ready);
       else at = Math.min(at, this.#budget.nextStep(now));
     }
-    this.#armAt(at, now);
-  }
-
-  /** One timer per limiter. Node truncates fractional delays and overflows past 2³¹−1 ms: arm whole ms, at least 1, at most the cap, and re-check on waking. */
-  #armAt(at: number, now: number): void {
-    if (at === this.#armedAt) return;
-    if (this.#timer !== undefined) {
-      this.#clock.clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    this.#armedAt = at;
-    if (at === Infinity) return;
-    const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(at - now)));
-    this.#timer = this.#clock.setTimeout(this.#onTimer, delay);
+    this.#timer.arm(at, now);
   }
 
   /** On every hot path, and most limiters have no listener: building the event stays out of line. */
   #emit(type: LimiterEvent['type'], cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
-    if (this.#onEvent !== undefined) this.#dispatch(this.#onEvent, type, cost, id, at, waitedMs);
-  }
-
-  #dispatch(
-    listener: (event: LimiterEvent) => void,
-    type: LimiterEvent['type'],
-    cost: number,
-    id: string | number | undefined,
-    at: number,
-    waitedMs: number | undefined,
-  ): void {
-    const event: LimiterEvent = { type, cost, at };
-    if (id !== undefined) event.id = id;
-    if (waitedMs !== undefined) event.waitedMs = waitedMs;
-    try {
-      listener(event);
-    } catch {
-      // A listener's failure is its own: it must not undo an admission or reach the caller.
-    }
+    if (this.#onEvent !== undefined) deliver(this.#onEvent, type, cost, id, at, waitedMs);
   }
 
   /** For budgets that report on their own schedule (refunds). */
   protected emitEvent(type: LimiterEvent['type'], cost: number, id: string | number | undefined, at: number): void {
     this.#emit(type, cost, id, at, undefined);
+  }
+}
+
+/** Calls `fn` and releases `permit` when it settles, fulfilled or rejected (also when it throws synchronously). */
+async function runHolding<T>(permit: Permit, fn: () => T | PromiseLike<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    permit.release();
   }
 }

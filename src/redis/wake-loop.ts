@@ -1,4 +1,5 @@
-import { MAX_TIMER_DELAY, systemClock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { WakeTimer } from '../core/wake-timer.js';
 import { MaxWaitExceededError } from '../core/errors.js';
 import type { Reply } from './script-runner.js';
 import type { Ticket, TicketBook } from './tickets.js';
@@ -36,8 +37,7 @@ export class WakeLoop {
   readonly #pollMs: number;
   readonly #book: TicketBook;
   readonly #host: WakeHost;
-  #timer: unknown = undefined;
-  #timerAt = Infinity;
+  readonly #timer = new WakeTimer(systemClock, () => this.#onTimer());
   #pollAt = Infinity;
   #hintAt = Infinity;
   #polling = false;
@@ -109,21 +109,13 @@ export class WakeLoop {
   /** One timer, kept alive by Node while anyone waits (a pending acquire needs it), gone otherwise. */
   arm(): void {
     const at = this.#book.size === 0 || this.#stopped ? Infinity : Math.min(this.#pollAt, this.#hintAt, this.#book.nextDeadline());
-    if (at === this.#timerAt) return;
-    if (this.#timer !== undefined) systemClock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (at === Infinity) return;
-    const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(at - systemClock.now())));
-    this.#timer = systemClock.setTimeout(this.#onTimer, delay);
+    this.#timer.arm(at, systemClock.now());
   }
 
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
+  #onTimer(): void {
     const now = systemClock.now();
     for (const w of this.#book.due(now)) this.#host.drop(w, new MaxWaitExceededError(w.deadline - w.since, now - w.since));
     if (now >= Math.min(this.#pollAt, this.#hintAt)) void this.poll();
     this.arm();
-  };
+  }
 }

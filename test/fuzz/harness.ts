@@ -626,6 +626,7 @@ export class ModelRun {
       }
       if (e.type === 'refunded') this.#refunded += e.cost;
       if (e.type === 'admitted' && e.cost > 0) {
+        expect(e.at, `admitted at ${e.at} during a pause until ${this.pausedUntil}`).toBeGreaterThanOrEqual(this.pausedUntil);
         for (const r of this.rates) {
           r.fill = Math.max(0, r.fill - (e.at - r.at) * r.rate) + e.cost * r.periodMs;
           r.at = e.at;

@@ -1,0 +1,36 @@
+import type { AcquireOptions } from './types.js';
+import { checkId, checkNumber, checkObject, checkSignal, optionalNumber } from './validate.js';
+
+/** `AcquireOptions` as a limiter's own `acquire` may widen them (CreditSemaphore's `refundMs`). */
+export type CallOptions = AcquireOptions & { refundMs?: number };
+
+/** A call's options once checked, the limiter's defaults filled in. */
+export interface Entry {
+  readonly signal: AbortSignal | undefined;
+  readonly maxWaitMs: number | undefined;
+  readonly id: string | number | undefined;
+  readonly refundMs: number;
+}
+
+/**
+ * Checks a call's options against the limiter's defaults. An already-aborted signal throws its
+ * reason, after every option was checked, so a bad option is reported first.
+ *
+ * @example
+ * ```ts
+ * const entry = readAcquireOptions({ maxWaitMs: 500 }, { signal: undefined, maxWaitMs: undefined, id: undefined, refundMs: 0 }, false);
+ * entry.maxWaitMs; // 500
+ * ```
+ */
+export function readAcquireOptions(options: unknown, defaults: Entry, perCallRefund: boolean): Entry {
+  const o = checkObject('options', options) as CallOptions;
+  const signal = checkSignal(o.signal);
+  const entry: Entry = {
+    signal,
+    maxWaitMs: o.maxWaitMs === undefined ? defaults.maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true }),
+    id: checkId(o.id),
+    refundMs: perCallRefund ? optionalNumber('refundMs', o.refundMs, defaults.refundMs) : defaults.refundMs,
+  };
+  signal?.throwIfAborted();
+  return entry;
+}

@@ -1,0 +1,49 @@
+import { type Clock, MAX_TIMER_DELAY } from './clock.js';
+
+/**
+ * The one timer of a limiter: armed for an instant, never per waiter. Node truncates fractional
+ * delays and overflows delays past 2³¹−1 ms to 1 ms, so it arms whole milliseconds, at least 1
+ * (never a 0 ms spin), at most the cap; the owner re-checks on waking and re-arms if early.
+ *
+ * @example
+ * ```ts
+ * const timer = new WakeTimer(systemClock, () => console.log('wake'));
+ * timer.arm(performance.now() + 250.3, performance.now()); // fires after 251 ms
+ * timer.arm(Infinity, 0);                                  // cleared
+ * ```
+ */
+export class WakeTimer {
+  readonly #clock: Clock;
+  readonly #onWake: () => void;
+  #handle: unknown = undefined;
+  #armedAt = Infinity;
+
+  constructor(clock: Clock, onWake: () => void) {
+    this.#clock = clock;
+    this.#onWake = onWake;
+  }
+
+  /** The instant armed for, or `Infinity`. */
+  get armedAt(): number {
+    return this.#armedAt;
+  }
+
+  /** Arms for `at` (replacing any earlier arming); `Infinity` clears. */
+  arm(at: number, now: number): void {
+    if (at === this.#armedAt) return;
+    if (this.#handle !== undefined) {
+      this.#clock.clearTimeout(this.#handle);
+      this.#handle = undefined;
+    }
+    this.#armedAt = at;
+    if (at === Infinity) return;
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(at - now)));
+    this.#handle = this.#clock.setTimeout(this.#fire, delay);
+  }
+
+  readonly #fire = (): void => {
+    this.#handle = undefined;
+    this.#armedAt = Infinity;
+    this.#onWake();
+  };
+}
