@@ -228,7 +228,7 @@ for (const spec of LIMITERS) results.push(await soak(spec));
 
 if (JSON_OUT) console.log(JSON.stringify(results, null, 2));
 else {
-  console.log(`tollgate soak: ${OPS.toLocaleString('en-US')} operations per limiter; heap after gc, MiB (warm = after ${Math.round((200 / SAMPLES) * 1)}% of the run)`);
+  console.log(`tollgate soak: ${OPS.toLocaleString('en-US')} operations per limiter; heap after gc, MiB (warm = after ${Math.round(200 / SAMPLES)}% of the run)`);
   console.table(
     results.map((r) => ({
       limiter: r.name,

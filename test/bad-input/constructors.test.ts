@@ -89,6 +89,23 @@ describe.each(names)('%s constructor', (name) => {
   });
 });
 
+describe('messages say what was expected', () => {
+  it.each([
+    [{ capacity: -1 }, 'capacity must be a number > 0; got -1'],
+    [{ capacity: 2, maxWaitMs: NaN }, 'maxWaitMs must be a number >= 0 (or Infinity); got NaN'],
+    [{ capacity: 2, maxBypass: 1.5 }, 'maxBypass must be an integer >= 0 (or Infinity); got 1.5'],
+    [{ capacity: 2, admission: 'lifo' }, `admission must be one of 'fifo', 'opportunistic'; got "lifo"`],
+    [{ capacity: '2' }, 'capacity must be a number; got "2"'],
+    [{ capacity: 2, clock: { now: (): number => 0, setTimeout } }, 'clock must have now(), setTimeout() and clearTimeout(); got [object Object]'],
+    [{ capacity: 2, clock: { now: (): number => 0, clearTimeout } }, 'clock must have now(), setTimeout() and clearTimeout(); got [object Object]'],
+  ])('%j: %s', (options, message) => {
+    expect(() => makers.ConcurrencySemaphore!(clock, () => {}, { clock, ...options })).toThrow(message);
+  });
+  it('Throttle: concurrency must be an integer', () => {
+    expect(build('Throttle', { concurrency: 2.5 })).toThrow('concurrency must be an integer >= 0; got 2.5');
+  });
+});
+
 describe('options checked across each other', () => {
   it('TokenBucket: initialTokens above capacity is a RangeError naming both', () => {
     expectThrow(() => new TokenBucket({ capacity: 4, refillIntervalMs: 1, initialTokens: 5 }), RangeError, 'initialTokens', 5);
@@ -132,9 +149,33 @@ describe('KeyedLimiter constructor', () => {
   it('clock without its methods is a TypeError naming clock', () => {
     expectThrow(() => new KeyedLimiter(factory, { clock: {} as never }), TypeError, 'clock');
   });
-  it('a factory that returns no limiter: get throws a TypeError and keeps no key', () => {
-    const keyed = new KeyedLimiter(() => ({}) as never, { clock: new VirtualClock() });
+  // What a factory returns must be a limiter: each missing member is caught at the first get.
+  const real = () => new TokenBucket({ capacity: 1, refillIntervalMs: 10 });
+  const without = (member: string) => () => {
+    const l = real();
+    return new Proxy(l, { get: (t, k) => (k === member ? (member === 'idle' ? 'yes' : undefined) : Reflect.get(t, k, t)) });
+  };
+  it.each([
+    ['{}', () => ({})],
+    ['null', () => null],
+    ['undefined', () => undefined],
+    ['5', () => 5],
+    ['no acquire', without('acquire')],
+    ['no run', without('run')],
+    ['no close', without('close')],
+    ['idle not a boolean', without('idle')],
+  ])('a factory that returns %s: get, acquire and run fail with a TypeError naming factory, and no key is kept', async (_, factory) => {
+    const keyed = new KeyedLimiter(factory as never, { clock: new VirtualClock() });
     expectThrow(() => keyed.get('a'), TypeError, 'factory');
+    await expect(keyed.acquire('a')).rejects.toThrow(/factory must return a limiter/);
+    await expect(keyed.run('a', () => 1)).rejects.toThrow(TypeError);
     expect(keyed.size).toBe(0);
+    expect(keyed.has('a')).toBe(false);
+  });
+  it('a factory that returns a real limiter is accepted', () => {
+    const keyed = new KeyedLimiter(real, { clock: new VirtualClock() });
+    expect(keyed.get('a')).toBeInstanceOf(TokenBucket);
+    keyed.close();
+    expectThrow(() => keyed.get('a'), Error, 'the keyed limiter is closed');
   });
 });

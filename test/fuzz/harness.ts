@@ -368,14 +368,15 @@ export class ModelRun {
       controller = this.pool[op.signal] ??= { controller: new AbortController(), reason: new Error(`abort pool ${op.signal}`) };
       if (!this.controllers.includes(controller)) this.controllers.push(controller);
     }
-    const refundMs = this.config.kind === 'credit' ? op.refundMs : undefined;
+    // Every limiter is given the per-call refundMs; only CreditSemaphore reads it.
+    const refundMs = op.refundMs;
     const call: Call = {
       id,
       cost: op.cost,
       via,
       calledAt: this.now,
       maxWaitMs: op.maxWaitMs ?? this.defaultMaxWait,
-      refundMs: refundMs ?? this.defaultRefund,
+      refundMs: (this.config.kind === 'credit' ? refundMs : undefined) ?? this.defaultRefund,
       controller,
       settled: 0,
       outcome: 'pending',
@@ -547,6 +548,13 @@ export class ModelRun {
       if (this.concurrency > 0) expect(l.running).toBeLessThanOrEqual(this.concurrency);
     }
 
+    // idle: nobody waiting, not paused, nothing held or refunding, nothing left to drain or refill.
+    const full =
+      this.semaphore ? heldCost === 0 && (l instanceof CreditSemaphore ? l.refunding === 0 : true)
+      : l instanceof TokenBucket ? l.tokens >= this.token!.capacity
+      : this.rates.every((r) => r.fill - (now - r.at) * r.rate <= 0) && heldCount * (this.concurrency > 0 ? 1 : 0) === 0;
+    expect(l.idle, `idle with pending ${queued.length}, paused until ${this.pausedUntil}, full ${full}`).toBe(queued.length === 0 && now >= this.pausedUntil && full);
+
     // retryAfterMs agrees with available and the pause.
     const probe = Math.min(1, this.capacity);
     const retry = l.retryAfterMs(probe);
@@ -658,6 +666,7 @@ export class ModelRun {
       const queuedEvents = mine.filter((e) => e.type === 'queued');
       expect(terminal.length).toBeLessThanOrEqual(1);
       expect(queuedEvents.length).toBeLessThanOrEqual(1);
+      if (terminal[0]) expect(terminal[0].waitedMs, `${terminal[0].type} event of call ${call.id}: waitedMs`).toBe(terminal[0].at - call.calledAt);
       if (call.started) expect(terminal.map((e) => e.type)).toEqual(['admitted']);
       const admitted = terminal[0]?.type === 'admitted' ? terminal[0] : undefined;
       if (admitted) {
