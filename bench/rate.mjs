@@ -23,16 +23,14 @@ export async function run() {
   const bucket = limiterBucket();
   let admitted = 0;
 
-  const floor = await perOp([
+  // The clock read runs in the same interleaved rounds as the calls it bounds, so its ratio to limiter's call is measured, not inferred.
+  const tryTokens = await perOp([
     {
-      name: 'tollgate',
+      name: 'clock floor',
       run: (n) => {
         for (let i = 0; i < n; i++) admitted += performance.now() > 0 ? 1 : 0;
       },
     },
-  ]);
-
-  const tryTokens = await perOp([
     {
       name: 'tollgate',
       run: (n) => {
@@ -104,14 +102,21 @@ export async function run() {
   await bottleneck.stop();
 
   if (admitted === 0) throw new Error('nothing admitted'); // keeps the loops observable
+  const { 'clock floor': clockFloor, ...tokenTries } = tryTokens;
   const limiterTry = tryTokens.limiter;
   return [
-    { scenario: 'rate hot path', what: '`performance.now()` alone (the floor of any exact rate check)', unit: 'ns/op', tollgate: floor.tollgate },
+    {
+      scenario: 'rate hot path',
+      what: '`performance.now()` alone: the floor of any exact rate check (a call that does not read the clock cannot know how much has refilled)',
+      unit: 'ns/op',
+      tollgate: clockFloor,
+      peers: { limiter: limiterTry },
+    },
     {
       scenario: 'rate hot path',
       what: '`tryAcquire()`, token bucket (limiter: `TokenBucket.tryRemoveTokens`)',
       unit: 'ns/op',
-      ...split(tryTokens),
+      ...split(tokenTries),
       target: '≤ 0.5× limiter',
       met: tryTokens.tollgate <= 0.5 * limiterTry,
     },

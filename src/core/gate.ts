@@ -8,7 +8,7 @@ import { DeadlineHeap } from './deadline-heap.js';
 import { LimiterClosedError, MaxWaitExceededError } from './errors.js';
 import { GatePermit } from './permit.js';
 import type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit } from './types.js';
-import { checkClock, checkCost, checkFunction, checkNumber, checkObject, checkOneOf, optionalNumber } from './validate.js';
+import { checkClock, checkCost, checkFunction, checkNumber, checkObject, checkOneOf, isCost, optionalNumber } from './validate.js';
 import { WakeTimer } from './wake-timer.js';
 import { Waiter, WaiterQueue } from './waiter-queue.js';
 
@@ -112,11 +112,10 @@ export abstract class Gate implements Limiter {
   }
 
   acquire(cost: number = 1, options?: AcquireOptions): Promise<Permit> {
-    try {
-      return this.#enter(cost, options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // The common call (no options, payable now) is kept small enough for the caller's loop to
+    // inline it; every other call, errors included, takes the full path.
+    const permit = options === undefined ? this.#payableAtOnce(cost) : undefined;
+    return permit !== undefined ? Promise.resolve(permit) : this.#enterOrReject(cost, options);
   }
 
   tryAcquire(cost: number = 1): Permit | undefined {
@@ -219,6 +218,21 @@ export abstract class Gate implements Limiter {
     return !this.#closed && (cost === 0 || this.#canPayNow(cost, this.#time.read()));
   }
 
+  /** A permit for a call without options that can be admitted now with a positive cost, else undefined. */
+  #payableAtOnce(cost: number): Permit | undefined {
+    if (this.#closed || !isCost(cost, this.#capacity) || cost === 0) return undefined;
+    const now = this.#time.now();
+    return this.#canPayNow(cost, now) ? this.#admitNow(cost, now, this.#refundMs, undefined) : undefined;
+  }
+
+  #enterOrReject(cost: number, options: CallOptions | undefined): Promise<Permit> {
+    try {
+      return this.#enter(cost, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   #enter(cost: number, options: CallOptions | undefined): Promise<Permit> {
     checkCost(cost, this.#capacity);
     // Most calls pass no options: the defaults are read once, which keeps this path short enough to inline.
@@ -241,10 +255,7 @@ export abstract class Gate implements Limiter {
     }
 
     const waiter = new Waiter(cost, id, refundMs, now, maxWaitMs === undefined ? Infinity : now + maxWaitMs, this.#onAbort);
-    const promise = new Promise<Permit>((resolve, reject) => {
-      waiter.resolve = resolve;
-      waiter.reject = reject;
-    });
+    const promise = waiter.promise();
     this.#queue.push(waiter);
     if (signal !== undefined) {
       waiter.signal = signal;
@@ -285,10 +296,17 @@ export abstract class Gate implements Limiter {
     // A refund falls due at a real instant: it needs a fresh reading.
     const now = permit.refundMs > 0 ? this.#time.read() : this.#time.now();
     const grows = this.#budget.release(permit.cost, now, permit.refundMs, permit.id);
+    // Most releases give back at once to a limiter nobody waits on or listens to: they end here,
+    // which keeps this small enough for the caller's loop to inline it.
+    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined) return;
+    this.#released(permit, grows, now);
+  };
+
+  #released(permit: GatePermit, grows: number, now: number): void {
     if (grows > now && grows !== Infinity) this.#time.until(grows); // a refund coming due
     this.#emit('released', permit.cost, permit.id, now, undefined);
     if (this.#queue.size > 0 && !this.#closed) this.#grown(grows, now);
-  };
+  }
 
   /**
    * Only growth is a reason to scan: a release whose credits come back later wakes the limiter

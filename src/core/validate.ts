@@ -47,8 +47,13 @@ export function checkRatePeriod(rateName: string, rate: number, periodName: stri
 
 /** A cost is a finite number in [0, capacity]. Checked on every call: the error is built out of line, to keep this small enough to inline. */
 export function checkCost(value: unknown, capacity: number, name = 'cost'): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= capacity) || value === Infinity) throwBadCost(value, capacity, name);
-  return value;
+  if (!isCost(value, capacity)) throwBadCost(value, capacity, name);
+  return value as number;
+}
+
+/** `checkCost`'s rule as a predicate, for a fast path that leaves errors to the slow one. */
+export function isCost(value: unknown, capacity: number): value is number {
+  return typeof value === 'number' && value >= 0 && value <= capacity && value !== Infinity;
 }
 
 function throwBadCost(value: unknown, capacity: number, name: string): never {

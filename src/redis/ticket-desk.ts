@@ -65,10 +65,8 @@ export class TicketDesk<P extends Permit> {
     const now = systemClock.now();
     const deadline = maxWaitMs === undefined ? Infinity : now + maxWaitMs;
     const w = new Ticket(ticket, cost, id, now, deadline, this.#onAbort);
-    const promise = new Promise<P>((resolve, reject) => {
-      w.resolve = resolve as (permit: Permit) => void;
-      w.reject = reject;
-    });
+    // The desk resolves each ticket with the permit its host makes (a P).
+    const promise = w.promise() as Promise<P>;
     this.#book.add(w, signal);
     if (deadline !== Infinity) this.#loop.arm();
     void this.#send(w, maxWaitMs);
