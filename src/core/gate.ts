@@ -10,6 +10,7 @@ import { GatePermit } from './permit.js';
 import type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit } from './types.js';
 import { checkClock, checkCost, checkFunction, checkNumber, checkObject, checkOneOf, isCost, optionalNumber } from './validate.js';
 import { WakeTimer } from './wake-timer.js';
+import { wrapWith } from './wrap.js';
 import { Waiter, WaiterQueue } from './waiter-queue.js';
 
 /** What a limiter class hands its base: its budgets and defaults. */
@@ -138,12 +139,7 @@ export abstract class Gate implements Limiter {
   }
 
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, cost: number = 1): (...args: A) => Promise<Awaited<R>> {
-    checkFunction('fn', fn);
-    checkCost(cost, this.#capacity);
-    const gate = this;
-    return function (this: unknown, ...args: A) {
-      return gate.run(() => fn.apply(this, args), { cost }) as Promise<Awaited<R>>;
-    };
+    return wrapWith(this, fn, cost);
   }
 
   pause(ms: number): void {

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { systemClock } from '../core/clock.js';
 import { LimiterClosedError } from '../core/errors.js';
 import type { AcquireOptions, Permit } from '../core/types.js';
-import { checkCost, checkFunction, checkId, checkNumber, checkObject, checkSignal } from '../core/validate.js';
+import { readAcquireOptions, type Entry } from '../core/acquire-options.js';
+import { checkCost, checkFunction } from '../core/validate.js';
+import { wrapWith } from '../core/wrap.js';
 import { resolveOptions, type RedisGateSetup, type RedisLimiterOptions } from './redis-options.js';
 import { type Reply, ScriptRunner } from './script-runner.js';
 import { TicketDesk } from './ticket-desk.js';
@@ -25,7 +27,8 @@ export abstract class RedisGate<P extends Permit = Permit> implements Disposable
   readonly capacity: number;
   readonly #keys: string[];
   readonly #holdMs: number;
-  readonly #maxWaitMs: number | undefined;
+  /** What a call without options gets (Redis permits have no refund delay). */
+  readonly #defaults: Entry;
   /** Prefixes this instance's ticket ids, so the server publishes a grant only to the instance concerned. */
   readonly #idPrefix = randomBytes(8).toString('base64url');
   #seq = 0;
@@ -39,7 +42,7 @@ export abstract class RedisGate<P extends Permit = Permit> implements Disposable
     this.capacity = setup.capacity;
     this.#keys = config.keys;
     this.#holdMs = setup.holdMs;
-    this.#maxWaitMs = config.maxWaitMs;
+    this.#defaults = Object.freeze({ signal: undefined, maxWaitMs: config.maxWaitMs, id: undefined, refundMs: 0 });
     this.#runner = new ScriptRunner(config, (granted, head, delay, sentAt) => this.#desk.notice(granted, head, delay, sentAt));
     this.#desk = new TicketDesk<P>(
       { call: (op, args) => this.call(op, args), makePermit: (lease, cost, id, validUntil) => this.makePermit(lease, cost, id, validUntil) },
@@ -61,11 +64,7 @@ export abstract class RedisGate<P extends Permit = Permit> implements Disposable
   acquire(cost: number = 1, options?: AcquireOptions): Promise<P> {
     try {
       checkCost(cost, this.capacity);
-      const o = checkObject('options', options) as AcquireOptions;
-      const signal = checkSignal(o.signal);
-      const maxWaitMs = o.maxWaitMs === undefined ? this.#maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
-      const id = checkId(o.id);
-      signal?.throwIfAborted();
+      const { signal, maxWaitMs, id } = readAcquireOptions(options, this.#defaults, false);
       if (this.#closed) throw new LimiterClosedError();
       if (cost === 0) return Promise.resolve(this.makePermit('', 0, id, Infinity));
       return this.#desk.enter(this.#newId(), cost, id, signal, maxWaitMs);
@@ -97,12 +96,7 @@ export abstract class RedisGate<P extends Permit = Permit> implements Disposable
   }
 
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, cost: number = 1): (...args: A) => Promise<Awaited<R>> {
-    checkFunction('fn', fn);
-    checkCost(cost, this.capacity);
-    const gate = this;
-    return function (this: unknown, ...args: A) {
-      return gate.run(() => fn.apply(this, args), { cost }) as Promise<Awaited<R>>;
-    };
+    return wrapWith(this, fn, cost);
   }
 
   /** Rejects this instance's waiters (with `reason`, default a `LimiterClosedError`) and later calls; gives their tickets back. Held permits stay valid. */
