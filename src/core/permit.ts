@@ -24,11 +24,6 @@ export class GatePermit implements Permit {
     this.#onRelease = onRelease;
   }
 
-  /** True once released. */
-  get released(): boolean {
-    return this.#onRelease === undefined;
-  }
-
   release(): void {
     const onRelease = this.#onRelease;
     if (onRelease === undefined) return;
