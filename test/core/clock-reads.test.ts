@@ -3,22 +3,8 @@
 // skipped on the plain path, and every instant that matters (pause end, refund, deadline) is
 // still honoured exactly when no listener forces fresh readings.
 import { describe, expect, it } from 'vitest';
-import { ConcurrencySemaphore, CreditSemaphore, MaxWaitExceededError, VirtualClock, type Clock } from '../../src/index.js';
-
-/** A VirtualClock that counts how often it is read. */
-function countingClock(): { clock: Clock; virtual: VirtualClock; reads: () => number } {
-  const virtual = new VirtualClock();
-  let reads = 0;
-  const clock: Clock = {
-    now: () => {
-      reads++;
-      return virtual.now();
-    },
-    setTimeout: (fn, ms) => virtual.setTimeout(fn, ms),
-    clearTimeout: (handle) => virtual.clearTimeout(handle),
-  };
-  return { clock, virtual, reads: () => reads };
-}
+import { ConcurrencySemaphore, CreditSemaphore, MaxWaitExceededError } from '../../src/index.js';
+import { countingClock } from './counting-clock.js';
 
 describe('clock reads', () => {
   it('a semaphore with nothing due reads the clock once, however many uncontended calls', async () => {

@@ -4,21 +4,7 @@
 // runs, and a listener that calls back into the limiter in the middle of a scan.
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, CreditSemaphore, TokenBucket, VirtualClock, type Clock, type LimiterEvent, type Permit } from '../../src/index.js';
-
-/** A VirtualClock that counts how often it is read. */
-function countingClock(): { clock: Clock; virtual: VirtualClock; reads: () => number } {
-  const virtual = new VirtualClock();
-  let reads = 0;
-  const clock: Clock = {
-    now: () => {
-      reads++;
-      return virtual.now();
-    },
-    setTimeout: (fn, ms) => virtual.setTimeout(fn, ms),
-    clearTimeout: (handle) => virtual.clearTimeout(handle),
-  };
-  return { clock, virtual, reads: () => reads };
-}
+import { countingClock } from './counting-clock.js';
 
 describe('Gate: idle', () => {
   it('is false for each reason on its own: held, queued, paused, refunding, refilling', async () => {
