@@ -9,14 +9,18 @@
 //
 // Timed in real time (these are servers, not a model): the scenarios run one after the other,
 // about 10 s each. `npm run bench:servers -- sliding break` runs a subset; `--n 50` fewer requests.
-// Exits 1 when an "after" row misses its target, so CI can run it.
-import * as tollgate from 'tollgate';
+// Exits 1 when an "after" row misses its target, so CI can run it. Runs under tsx (it imports the
+// test servers' TypeScript); `TOLLGATE_MODULE=./src/index.ts` benches the sources without a build.
 import {
+  admissionStamps,
   startBreakServer,
   startFixedWindowServer,
   startIetfServer,
   startSlidingWindowServer,
+  warmUp,
 } from '../test/support/http-servers.ts';
+
+const tollgate = await import(process.env.TOLLGATE_MODULE ? new URL(process.env.TOLLGATE_MODULE, `file://${process.cwd()}/`).href : 'tollgate');
 
 const args = process.argv.slice(2);
 const nAt = args.indexOf('--n');
@@ -28,21 +32,30 @@ const missing = ['SlidingWindowLimiter'].filter((name) => typeof tollgate[name] 
 const hasObserve = typeof tollgate.Throttle.prototype.observe === 'function';
 const needs = [...missing, ...(hasObserve ? [] : ['observe'])];
 
-/** fetch, body read, so the keep-alive socket is reused. `observe` (if given) sees the response before the permit is released. */
-async function get(url, observe) {
-  const res = await fetch(url);
-  observe?.(res);
-  await res.text();
-  return res;
-}
-
 const refusal = (res) => res.status === 429 || res.status === 503;
 
+// Each request is stamped with the instant the limiter admitted it, which is when the servers
+// count it (see test/support/http-servers.ts): loopback jitter is the machine's, not the client's.
+
+/** One request through `limiter`; `observe` (if given) sees the response before the permit is released. */
+function request(limiter, stamps, url, observe) {
+  const id = stamps.nextId();
+  return limiter.run(
+    async () => {
+      const res = await stamps.fetch(url, id);
+      observe?.(res);
+      await res.text();
+      return res;
+    },
+    { id },
+  );
+}
+
 /** The new advice: every response goes to `observe` inside `run`, a refused request is sent again. */
-async function observing(limiter, url, n) {
+async function observing(limiter, stamps, url, n) {
   await Promise.all(
     Array.from({ length: n }, async () => {
-      while (refusal(await limiter.run(() => get(url, (res) => limiter.observe(res))))) {
+      while (refusal(await request(limiter, stamps, url, (res) => limiter.observe(res)))) {
         /* retried after the pause observe set */
       }
     }),
@@ -50,11 +63,11 @@ async function observing(limiter, url, n) {
 }
 
 /** The README's old advice, verbatim. */
-async function oldAdvice(throttle, url, n) {
+async function oldAdvice(throttle, stamps, url, n) {
   await Promise.all(
     Array.from({ length: n }, async () => {
       for (;;) {
-        const res = await throttle.run(() => get(url));
+        const res = await request(throttle, stamps, url);
         if (!refusal(res)) return;
         throttle.pause(Number(res.headers.get('retry-after')) * 1_000);
       }
@@ -62,7 +75,7 @@ async function oldAdvice(throttle, url, n) {
   );
 }
 
-const leaky = (rate, periodMs, concurrency) => new tollgate.Throttle({ rate, periodMs, concurrency, kind: 'leaky' });
+const leaky = (rate, periodMs, concurrency) => (onEvent) => new tollgate.Throttle({ rate, periodMs, concurrency, kind: 'leaky', onEvent });
 
 /** Each scenario: a server and its clients, each client `{ label, needs?, make(), drive }`. */
 const SCENARIOS = [
@@ -70,11 +83,11 @@ const SCENARIOS = [
     name: 'sliding',
     server: () => startSlidingWindowServer({ limit: 10, windowMs: 1_000, concurrency: 3 }),
     clients: [
-      { label: 'before: leaky Throttle + pause', make: () => leaky(10, 1_000, 3), drive: oldAdvice },
+      { label: 'before: leaky Throttle + pause', make: leaky(10, 1_000, 3), drive: oldAdvice },
       {
         label: "Throttle({ rate: 10, periodMs: 1_000, concurrency: 3 }) + observe",
         needs: ['observe'],
-        make: () => new tollgate.Throttle({ rate: 10, periodMs: 1_000, concurrency: 3 }),
+        make: (onEvent) => new tollgate.Throttle({ rate: 10, periodMs: 1_000, concurrency: 3, onEvent }),
         drive: observing,
       },
     ],
@@ -83,11 +96,11 @@ const SCENARIOS = [
     name: `fixed-${reset}`,
     server: () => startFixedWindowServer({ limit: 10, windowMs: 1_000, reset }),
     clients: [
-      { label: 'before: leaky Throttle + pause', make: () => leaky(10, 1_000, 0), drive: oldAdvice },
+      { label: 'before: leaky Throttle + pause', make: leaky(10, 1_000, 0), drive: oldAdvice },
       {
         label: 'SlidingWindowLimiter({ limit: 10, windowMs: 1_000 }) + observe',
         needs: ['SlidingWindowLimiter', 'observe'],
-        make: () => new tollgate.SlidingWindowLimiter({ limit: 10, windowMs: 1_000 }),
+        make: (onEvent) => new tollgate.SlidingWindowLimiter({ limit: 10, windowMs: 1_000, onEvent }),
         drive: observing,
       },
     ],
@@ -96,11 +109,11 @@ const SCENARIOS = [
     name: 'ietf',
     server: () => startIetfServer({ limit: 10, windowMs: 1_000 }),
     clients: [
-      { label: 'before: leaky Throttle + pause', make: () => leaky(10, 1_000, 0), drive: oldAdvice },
+      { label: 'before: leaky Throttle + pause', make: leaky(10, 1_000, 0), drive: oldAdvice },
       {
         label: 'SlidingWindowLimiter({ limit: 10, windowMs: 1_000 }) + observe',
         needs: ['SlidingWindowLimiter', 'observe'],
-        make: () => new tollgate.SlidingWindowLimiter({ limit: 10, windowMs: 1_000 }),
+        make: (onEvent) => new tollgate.SlidingWindowLimiter({ limit: 10, windowMs: 1_000, onEvent }),
         drive: observing,
       },
     ],
@@ -111,11 +124,11 @@ const SCENARIOS = [
     // The one refusal that opens the break is unavoidable: nothing announced it.
     unavoidable: 1,
     clients: [
-      { label: 'before: leaky Throttle + pause', make: () => leaky(10, 1_000, 1), drive: oldAdvice },
+      { label: 'before: leaky Throttle + pause', make: leaky(10, 1_000, 1), drive: oldAdvice },
       {
         label: 'Throttle({ rate: 10, periodMs: 1_000, concurrency: 1 }) + observe',
         needs: ['observe'],
-        make: () => new tollgate.Throttle({ rate: 10, periodMs: 1_000, concurrency: 1 }),
+        make: (onEvent) => new tollgate.Throttle({ rate: 10, periodMs: 1_000, concurrency: 1, onEvent }),
         drive: observing,
       },
     ],
@@ -133,11 +146,13 @@ for (const scenario of SCENARIOS) {
       continue;
     }
     const server = await scenario.server();
-    const limiter = client.make();
+    await warmUp(server, 3);
+    const stamps = admissionStamps();
+    const limiter = client.make(stamps.onEvent);
     const started = performance.now();
     let outcome;
     try {
-      await client.drive(limiter, server.url, N);
+      await client.drive(limiter, stamps, server.url, N);
       outcome = 'ok';
     } catch (error) {
       outcome = `crashed: ${error?.name}: ${error?.message}`;
@@ -157,12 +172,10 @@ for (const scenario of SCENARIOS) {
       refused,
       early,
       maxConcurrent,
-      elapsed,
-      ideal,
-      ratio,
+      ...(outcome === 'ok' ? { elapsed, ideal, ratio } : {}),
       result: outcome === 'ok' ? (after ? (met ? 'target met' : 'TARGET MISSED') : '') : outcome,
     });
-    process.stderr.write(`${scenario.name} / ${client.label}: ${refused} refused, ${(elapsed / 1000).toFixed(2)} s (${ratio.toFixed(2)} × ideal)\n`);
+    process.stderr.write(`${scenario.name} / ${client.label}: ${refused} refused, ${(elapsed / 1000).toFixed(2)} s (${ratio.toFixed(2)} × ideal) ${outcome}\n`);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   startFixedWindowServer,
   startIetfServer,
   startSlidingWindowServer,
+  stampedFetch,
 } from '../support/http-servers.js';
 
 // The servers the client tests run against (test/support/http-servers.ts), checked on their own:
@@ -23,20 +24,17 @@ async function track<T extends LimitServer>(server: Promise<T>): Promise<T> {
   return s;
 }
 
-const get = async (server: LimitServer): Promise<Response> => {
-  const res = await fetch(server.url);
-  await res.text();
-  return res;
-};
+const get = (server: LimitServer): Promise<Response> => stampedFetch(server.url);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends request i at `start + at(i)` (one timer per request: a scratch client, exact by construction). */
+/** Sends request i at `start + at(i)`, stamped with that instant (a scratch client, exact by construction). */
 async function paced(server: LimitServer, n: number, at: (i: number) => number): Promise<Response[]> {
   const start = performance.now();
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      await sleep(Math.max(0, start + at(i) - performance.now()));
-      return get(server);
+      // Node may fire a timer up to a millisecond early (by performance.now()): wait again for the rest.
+      while (performance.now() < start + at(i)) await sleep(start + at(i) - performance.now());
+      return stampedFetch(server.url, start + at(i));
     }),
   );
 }
