@@ -5,7 +5,7 @@ import { checkTimeline, stepValues } from './timeline-checks.js';
 import { repo, type Run, runNode, stageExamples } from './stage.js';
 import { parseXml } from './xml.js';
 
-const NAMES = ['commonjs', 'crawler-per-minute', 'demo', 'esm', 'per-host', 'retry-after', 'several-limits', 'trading-credits'];
+const NAMES = ['commonjs', 'crawler-per-minute', 'demo', 'esm', 'per-host', 'retry-after', 'server-limits', 'several-limits', 'trading-credits'];
 
 let staged: ReturnType<typeof stageExamples>;
 const runs = new Map<string, Run>();
