@@ -1,19 +1,5 @@
-import { describe as vitestDescribe, expect, it, onTestFinished } from 'vitest';
-// INTERIM, until SlidingWindowLimiter, Throttle's `kind` and `observe` (SPEC §3, §8) are in
-// src/index.ts: then this block becomes
-//   import { type Limiter, parseRateLimitHeaders, SlidingWindowLimiter, Throttle } from '../../src/index.js';
-// Until then the suites below skip.
-import * as tollgate from '../../src/index.js';
-import type { Limiter } from '../../src/index.js';
-import { parseRateLimitHeaders } from '../../src/server-report.js';
-type Throttle = Observing & { pause(ms: number): void };
-type Options = Record<string, unknown>;
-const api = tollgate as unknown as Record<string, { new (options: Options): Throttle; prototype: object } | undefined>;
-const SlidingWindowLimiter = api.SlidingWindowLimiter as unknown as new (options: Options) => Observing;
-const Throttle = api.Throttle as unknown as new (options: Options) => Throttle;
-const ready = typeof SlidingWindowLimiter === 'function' && typeof (api.Throttle?.prototype as { observe?: unknown }).observe === 'function';
-if (!ready) console.warn('skipped: the client tests against local servers (tollgate lacks SlidingWindowLimiter / observe yet)');
-const describe = ready ? vitestDescribe : vitestDescribe.skip;
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { type Limiter, parseRateLimitHeaders, SlidingWindowLimiter, Throttle } from '../../src/index.js';
 import {
   type LimitServer,
   startBreakServer,
