@@ -512,10 +512,12 @@ export abstract class Gate implements Limiter, PermitOwner {
     const units = this.#quantum.units(permit.cost);
     this.#running--;
     this.#held -= units;
+    // Cost 0 took nothing: its release gives nothing back and is not an event (only `onIdle` may care).
+    if (units === 0) return this.#watchers?.check(this.#queue.size, this.#running);
     const terms = permit.terms;
     // A refund falls due at a real instant: it needs a fresh reading.
     const now = terms.refundMs > 0 ? this.#time.read() : this.#time.now();
-    const grows = units === 0 ? Infinity : this.#budget.release(units, now, terms.refundMs, terms.id);
+    const grows = this.#budget.release(units, now, terms.refundMs, terms.id);
     // Most releases give back at once to a limiter nobody waits on or listens to: they end here,
     // which keeps this small enough for the caller's loop to inline it.
     if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined) return;

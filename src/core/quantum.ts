@@ -43,12 +43,15 @@ export class Quantum {
     const units = Math.round(exact);
     // A cost written in decimals (0.1, 16.1) is a few ulps off a whole number of quanta; a cost
     // finer than the quantum (1.5e-9) is a large fraction of one off.
+    if (units === 0 && cost > 0) return NaN;
     return units <= Number.MAX_SAFE_INTEGER && Math.abs(exact - units) <= 1e-6 + units * 1e-12 ? units : NaN;
   }
 
   /** `units` back in cost: exact for every whole number of units up to 2^53. */
   cost(units: number): number {
-    return units / this.scale;
+    const cost = units / this.scale;
+    // With a quantum above 1 (capacities past 2^53) the quotient can round past the largest double.
+    return cost === Infinity && units !== Infinity ? Number.MAX_VALUE : cost;
   }
 }
 
