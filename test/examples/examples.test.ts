@@ -219,3 +219,16 @@ describe('esm and commonjs', () => {
     expect(out).toContain('4 s: cleanup has both slots');
   });
 });
+
+describe('server-limits', () => {
+  it('is never refused for the rate limit, honours the HTTP-date Retry-After, and sends nothing before that date', () => {
+    const out = output('server-limits');
+    expect(out).toContain('20 items in');
+    expect(out).toContain('refused for the rate limit: 0');
+    expect(out).toContain('requests sent after a Retry-After and before its date: 0');
+    expect(out.match(/^ *[\d.]+ s {2}GET \/items\/\d+ +200 {2}remaining \d$/gm)).toHaveLength(20);
+    const pauses = out.match(/ 503 {2}Retry-After: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT → paused (\d+) ms, then sent again$/gm) ?? [];
+    expect(pauses.length).toBeGreaterThan(0);
+    for (const line of pauses) expect(Number(line.match(/paused (\d+) ms/)![1])).toBeLessThanOrEqual(2_000);
+  });
+});
