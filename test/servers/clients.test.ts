@@ -18,8 +18,6 @@ import {
 
 const N = 100;
 
-type Observing = Limiter & { observe(input: unknown): void };
-
 // Each test cleans up its own (the tests run concurrently: an afterEach would close the others').
 async function track<T extends LimitServer>(server: Promise<T>): Promise<T> {
   const s = await server;
@@ -37,7 +35,7 @@ const refusal = (res: Response) => res.status === 429 || res.status === 503;
 /**
  * The test servers judge each request at the instant the limiter admitted it (stamped from its
  * `admitted` events), not at its arrival, so loopback jitter cannot refuse an exact client (see
- * test/support/http-servers.ts). `limiter(onEvent)` builds the client under test.
+ * test/support/http-servers.ts). `make(onEvent)` builds the client under test.
  */
 function stamped<L extends Limiter>(make: (onEvent: Stamps['onEvent']) => L): { limiter: L; stamps: Stamps } {
   const stamps = admissionStamps();
@@ -46,7 +44,7 @@ function stamped<L extends Limiter>(make: (onEvent: Stamps['onEvent']) => L): { 
 type Stamps = ReturnType<typeof admissionStamps>;
 
 /** One request through the limiter, its response observed inside `run` (before the permit is released, so the next request already sees the report). */
-function request(limiter: Observing, stamps: Stamps, url: string, observe = true): Promise<Response> {
+function request(limiter: Limiter, stamps: Stamps, url: string, observe = true): Promise<Response> {
   const id = stamps.nextId();
   return limiter.run(
     async () => {
@@ -60,7 +58,7 @@ function request(limiter: Observing, stamps: Stamps, url: string, observe = true
 }
 
 /** The advice of the README: every response goes to `observe`, a refused request is sent again. */
-async function fetchAll({ limiter, stamps }: { limiter: Observing; stamps: Stamps }, url: string, n = N): Promise<void> {
+async function fetchAll({ limiter, stamps }: { limiter: Limiter; stamps: Stamps }, url: string, n = N): Promise<void> {
   await Promise.all(
     Array.from({ length: n }, async () => {
       while (refusal(await request(limiter, stamps, url))) {
@@ -71,7 +69,7 @@ async function fetchAll({ limiter, stamps }: { limiter: Observing; stamps: Stamp
 }
 
 /** One request after the other, as a plain `for` loop over a list would send them. */
-async function fetchInTurn({ limiter, stamps }: { limiter: Observing; stamps: Stamps }, url: string, n: number, observe = true): Promise<void> {
+async function fetchInTurn({ limiter, stamps }: { limiter: Limiter; stamps: Stamps }, url: string, n: number, observe = true): Promise<void> {
   for (let i = 0; i < n; i++) {
     while (refusal(await request(limiter, stamps, url, observe))) {
       /* sent again */
