@@ -69,9 +69,8 @@ export function parseRateLimitHeaders(headers: unknown): ServerReport {
     structuredRateLimit(read('ratelimit')) ??
     separateFields(read('ratelimit-remaining'), read('ratelimit-reset'), now) ??
     separateFields(read('x-ratelimit-remaining'), read('x-ratelimit-reset'), now);
-  if (quota?.remaining !== undefined) report.remaining = quota.remaining;
-  if (quota?.resetInMs !== undefined) report.resetInMs = quota.resetInMs;
-  return report;
+  // `quota` holds only the fields present.
+  return quota ? Object.assign(report, quota) : report;
 }
 
 /**
