@@ -40,6 +40,8 @@ export class Quantum {
    */
   units(cost: number): number {
     const exact = cost * this.scale;
+    // A product that is already whole (every whole cost, halves, quarters…) needs no rounding check.
+    if (Number.isInteger(exact) && exact <= Number.MAX_SAFE_INTEGER && (exact > 0 || cost === 0)) return exact;
     const units = Math.round(exact);
     // A cost written in decimals (0.1, 16.1) is a few ulps off a whole number of quanta; a cost
     // finer than the quantum (1.5e-9) is a large fraction of one off.

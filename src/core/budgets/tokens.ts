@@ -88,6 +88,8 @@ export class TokenBudget implements Budget {
 
   /** The largest k >= the steps counted with `instant(k) <= now`: estimated by division, corrected by the expression itself. */
   #stepsBy(now: number): number {
+    // Most reads fall before the next step: one comparison.
+    if (now < this.#instant(this.#steps + 1)) return this.#steps;
     let k = Math.max(this.#steps, Math.floor((now - this.#start) / this.refillIntervalMs));
     while (k > this.#steps && this.#instant(k) > now) k--;
     while (this.#instant(k + 1) <= now) k++;
