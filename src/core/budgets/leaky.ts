@@ -40,9 +40,10 @@ export class LeakyBudget implements Budget {
   available(now: number): number {
     const room = this.capacity * this.periodMs - this.#fillAt(now);
     if (room <= 0) return 0;
-    // The quotient may round up to a whole number it does not reach: `fits` has the last word.
+    // The quotient may round either way across a whole number: `fits` (the same product) has the last word.
     const units = Math.floor(room / this.periodMs);
-    return units * this.periodMs > room ? units - 1 : units;
+    if (units * this.periodMs > room) return units - 1;
+    return (units + 1) * this.periodMs <= room ? units + 1 : units;
   }
 
   take(units: number, now: number): void {
