@@ -80,9 +80,9 @@ export function markdownSamples(repo: string, file: string): Sample[] {
   return samples;
 }
 
-/** README.md and every docs/*.md (not the generated docs/api/). */
+/** README.md, CONTRIBUTING.md and every docs/*.md (not the generated docs/api/). */
 export function docSamples(repo: string): Sample[] {
-  const files = ['README.md', ...readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+  const files = ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
   return files.flatMap((f) => markdownSamples(repo, f));
 }
 
