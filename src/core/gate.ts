@@ -27,6 +27,7 @@ import { ServerCap } from './budgets/server-cap.js';
 import type { Clock } from './clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { LimiterClosedError, MaxWaitExceededError, QueueClearedError, QueueFullError } from './errors.js';
+import { eventChannel } from './diagnostics.js';
 import { deliver, makeEvent } from './events.js';
 import { GatePermit, RELEASE, type PermitOwner, type PermitTerms } from './permit.js';
 import { checkUnits, type Quantum } from './quantum.js';
@@ -553,7 +554,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     const grows = this.#budget.release(units, now, terms.refundMs, terms.id);
     // Most releases give back at once to a limiter nobody waits on or listens to: they end here,
     // which keeps this small enough for the caller's loop to inline it.
-    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined) return;
+    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && eventChannel()?.hasSubscribers !== true) return;
     this.#released(permit, grows, now);
   }
 
@@ -779,19 +780,36 @@ export abstract class Gate implements Limiter, PermitOwner {
     const outbox = this.#outbox!;
     try {
       // A listener's own calls append here (their operations end while this one flushes): delivered in order.
-      for (let i = 0; i < outbox.length; i++) deliver(this.#onEvent!, outbox[i]!, this);
+      for (let i = 0; i < outbox.length; i++) this.#deliver(outbox[i]!);
     } finally {
       outbox.length = 0;
       this.#flushing = false;
     }
   }
 
-  /** On every hot path, and most limiters have no listener: building the event stays out of line. */
+  /**
+   * On every hot path, and most limiters have no listener and nobody subscribes to the
+   * diagnostics channel: then nothing is built (the channel lookup is cached; an unobserved
+   * channel answers `hasSubscribers` false).
+   */
   #emit(type: EventType, cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
-    if (this.#onEvent === undefined) return;
+    if (this.#onEvent === undefined && eventChannel()?.hasSubscribers !== true) return;
     const event = makeEvent({ type, cost, id, at, waitedMs });
     if (this.#depth > 0 || this.#flushing) (this.#outbox ??= []).push(event);
-    else deliver(this.#onEvent, event, this);
+    else this.#deliver(event);
+  }
+
+  /** To the `onEvent` listener, then to the `tollgate:event` diagnostics channel if anyone listens there. */
+  #deliver(event: LimiterEvent): void {
+    if (this.#onEvent !== undefined) deliver(this.#onEvent, event, this);
+    const channel = eventChannel();
+    if (channel?.hasSubscribers === true) {
+      try {
+        channel.publish({ limiter: this, name: this.#name, kind: this.constructor.name, event });
+      } catch {
+        // A subscriber that throws must not reach the caller either (Node reports it on its own).
+      }
+    }
   }
 }
 
