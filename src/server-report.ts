@@ -57,20 +57,16 @@ export function parseRateLimitHeaders(headers: unknown): ServerReport {
   const read = headerReader(headers);
   let wallNow: number | undefined;
   const now = (): number => (wallNow ??= Date.now());
-  const report: ServerReport = {};
-
-  const retryAfter = read('retry-after');
-  if (retryAfter !== undefined) {
-    const ms = retryAfterToMs(retryAfter, now);
-    if (ms !== undefined) report.retryAfterMs = ms;
-  }
-
   const quota =
     structuredRateLimit(read('ratelimit')) ??
     separateFields(read('ratelimit-remaining'), read('ratelimit-reset'), now) ??
     separateFields(read('x-ratelimit-remaining'), read('x-ratelimit-reset'), now);
-  // `quota` holds only the fields present.
-  return quota ? Object.assign(report, quota) : report;
+  // `quota` holds only the fields present; a fresh object either way.
+  const report: ServerReport = { ...quota };
+  const retryAfter = read('retry-after');
+  const retryAfterMs = retryAfter === undefined ? undefined : retryAfterToMs(retryAfter, now);
+  if (retryAfterMs !== undefined) report.retryAfterMs = retryAfterMs;
+  return report;
 }
 
 /**
