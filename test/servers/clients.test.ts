@@ -1,11 +1,11 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type Limiter, parseRateLimitHeaders, SlidingWindowLimiter, Throttle } from '../../src/index.js';
 import {
+  admissionStamps,
   type LimitServer,
   startBreakServer,
   startFixedWindowServer,
   startIetfServer,
-  admissionStamps,
   startSlidingWindowServer,
   warmUp,
 } from '../support/http-servers.js';
