@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type Limiter, parseRateLimitHeaders, SlidingWindowLimiter, Throttle } from '../../src/index.js';
+import { ConcurrencySemaphore, type Limiter, parseRateLimitHeaders, SlidingWindowLimiter, Throttle } from '../../src/index.js';
 import {
   admissionStamps,
   type LimitServer,
@@ -148,7 +148,17 @@ describe.concurrent('observe follows what the server reports beyond the document
     expect(server.stats).toMatchObject({ served: 35, refused: 0 });
   });
 
-  it('without observe the same client is refused (so the two tests above can fail)', async () => {
+  it.each([
+    ['X-RateLimit-* with delta resets', () => startFixedWindowServer({ limit: 10, windowMs: 1_000, reset: 'delta' })],
+    ['X-RateLimit-* with epoch resets (GitHub)', () => startFixedWindowServer({ limit: 10, windowMs: 1_000, reset: 'epoch' })],
+    ['the IETF RateLimit field', () => startIetfServer({ limit: 10, windowMs: 1_000 })],
+  ])('a client that does not know the limit, one request at a time, follows %s alone: 0 × 429', async (_name, start) => {
+    const server = await track(start());
+    await fetchInTurn(stamped((onEvent) => new ConcurrencySemaphore({ capacity: 1, onEvent })), server.url, 35);
+    expect(server.stats).toMatchObject({ served: 35, refused: 0 });
+  });
+
+  it('without observe the shared-quota client is refused (so the tests above can fail)', async () => {
     const server = await track(startFixedWindowServer({ limit: 10, windowMs: 1_000, sharedPerWindow: 3 }));
     await fetchInTurn(stamped((onEvent) => new SlidingWindowLimiter({ limit: 10, windowMs: 1_000, onEvent })), server.url, 20, false);
     expect(server.stats.refused).toBeGreaterThan(0);
