@@ -3,7 +3,7 @@
 // Semantics of the events: docs/semantics.md ("Events"); the instruments: docs/runtimes.md.
 import { channel } from 'node:diagnostics_channel';
 import type { Attributes } from '@opentelemetry/api';
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, TokenBucket, VirtualClock, type LimiterEvent } from '../../src/index.js';
 import { EVENT_CHANNEL, type LimiterDiagnosticsMessage } from '../../src/core/diagnostics.js';
@@ -61,22 +61,22 @@ describe('otelListener with a real limiter', () => {
     sdk = otelSdk();
     const bucket = new TokenBucket({ capacity: 1, refillIntervalMs: 1_000, clock: new VirtualClock(), onEvent: otelListener({ meter: sdk.meter, name: 'b' }) });
     (await bucket.acquire()).release();
-    const descriptors = Object.fromEntries([...(await sdk.collect()).entries()].map(([name, { metric }]) => [name, [metric.descriptor.unit, metric.dataPointType, metric.descriptor.type]]));
+    const descriptors = Object.fromEntries([...(await sdk.collect()).entries()].map(([name, { metric }]) => [name, [metric.descriptor.unit, shape(metric)]]));
     expect(descriptors).toMatchObject({
-      'tollgate.limiter.admitted': ['{acquisition}', DataPointType.SUM, 'COUNTER'],
-      'tollgate.limiter.wait_time': ['ms', DataPointType.HISTOGRAM, 'HISTOGRAM'],
+      'tollgate.limiter.admitted': ['{acquisition}', 'counter'],
+      'tollgate.limiter.wait_time': ['ms', 'histogram'],
     });
     // Instruments with no measurement yet are not exported; record one of each to see them all.
     const all = otelListener({ meter: sdk.meter, name: 'all' });
     for (const type of ['timeout', 'aborted', 'rejected'] as const) all(ev(type, 1));
-    const more = Object.fromEntries([...(await sdk.collect()).entries()].map(([name, { metric }]) => [name, [metric.descriptor.unit, metric.descriptor.type]]));
+    const more = Object.fromEntries([...(await sdk.collect()).entries()].map(([name, { metric }]) => [name, [metric.descriptor.unit, shape(metric)]]));
     expect(more).toEqual({
-      'tollgate.limiter.admitted': ['{acquisition}', 'COUNTER'],
-      'tollgate.limiter.timed_out': ['{acquisition}', 'COUNTER'],
-      'tollgate.limiter.aborted': ['{acquisition}', 'COUNTER'],
-      'tollgate.limiter.rejected': ['{acquisition}', 'COUNTER'],
-      'tollgate.limiter.pending': ['{waiter}', 'UP_DOWN_COUNTER'],
-      'tollgate.limiter.wait_time': ['ms', 'HISTOGRAM'],
+      'tollgate.limiter.admitted': ['{acquisition}', 'counter'],
+      'tollgate.limiter.timed_out': ['{acquisition}', 'counter'],
+      'tollgate.limiter.aborted': ['{acquisition}', 'counter'],
+      'tollgate.limiter.rejected': ['{acquisition}', 'counter'],
+      'tollgate.limiter.pending': ['{waiter}', 'up-down counter'],
+      'tollgate.limiter.wait_time': ['ms', 'histogram'],
     });
   });
 
@@ -233,6 +233,13 @@ describe('subscribeToDiagnostics', () => {
     expect([...points.entries()]).toEqual([[key({ 'tollgate.limiter.kind': 'ConcurrencySemaphore' }), 1]]);
   });
 });
+
+/** What the exported data says the instrument was: a monotonic sum is a counter. */
+function shape(metric: MetricData): string {
+  if (metric.dataPointType === DataPointType.HISTOGRAM) return 'histogram';
+  if (metric.dataPointType === DataPointType.SUM) return metric.isMonotonic ? 'counter' : 'up-down counter';
+  return String(metric.dataPointType);
+}
 
 function key(attributes: Attributes): string {
   return JSON.stringify(Object.keys(attributes).sort().map((k) => [k, attributes[k]]));
