@@ -24,17 +24,19 @@ const builtPackage = {
 };
 
 /**
- * Writes `smoke-<target>-<diagnostics>.mjs` into `outDir` and returns its path.
+ * Writes the smoke bundle for a runtime of the matrix into `outDir` and returns its path
+ * (workerd rows get the entry that runs the checks inside a request).
  *
  * @example
  * ```js
  * const file = await bundleSmoke({ target: 'node20', diagnostics: true }, '/tmp/x');
  * ```
  */
-export async function bundleSmoke({ target, diagnostics }, outDir) {
-  const outfile = join(outDir, `smoke-${target}-${diagnostics ? 'dc' : 'nodc'}.mjs`);
+export async function bundleSmoke({ target, diagnostics, compatibilityFlags }, outDir) {
+  const worker = compatibilityFlags !== undefined;
+  const outfile = join(outDir, `smoke-${target}-${diagnostics ? 'dc' : 'nodc'}${worker ? '-worker' : ''}.mjs`);
   await build({
-    entryPoints: [join(smoke, 'smoke.ts')],
+    entryPoints: [join(smoke, worker ? 'worker.ts' : 'smoke.ts')],
     outfile,
     bundle: true,
     format: 'esm',

@@ -8,6 +8,7 @@ import { executableOf, prefixOf, RUNTIMES } from './matrix.mjs';
 
 let failed = 0;
 for (const runtime of RUNTIMES) {
+  // Two rows may share one package (workerd with and without nodejs_compat).
   if (!runtime.npm || existsSync(executableOf(runtime))) continue;
   const prefix = prefixOf(runtime);
   mkdirSync(prefix, { recursive: true });

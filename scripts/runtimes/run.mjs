@@ -2,9 +2,10 @@
 // runtime of scripts/runtimes/matrix.mjs. One line per runtime: pass, skip (with how to get it)
 // or fail (with each failing check). Exits 1 on a failure, and on a skip when
 // TOLLGATE_REQUIRE_ALL=1 (as .ci/run sets).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { basename, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleSmoke } from './bundle.mjs';
@@ -20,9 +21,8 @@ const only = process.argv.slice(2);
  * counted as failures. Each names where the fix belongs; once a fix lands the line says so and
  * the entry must go.
  */
-const KNOWN = {
-  chromium: [{ message: /setImmediate is not defined/, why: 'VirtualClock settles with setImmediate, which browsers lack (src/core/virtual-clock.ts)' }],
-};
+const VIRTUAL_CLOCK = { message: /setImmediate is not defined/, why: 'VirtualClock settles with setImmediate, which browsers and plain Workers lack (src/core/virtual-clock.ts)' };
+const KNOWN = { chromium: [VIRTUAL_CLOCK], workerd: [VIRTUAL_CLOCK] };
 
 /** Runs one runtime; resolves to { status: 'pass' | 'fail' | 'skip', detail }. */
 async function runOne(runtime, bundle) {
@@ -31,7 +31,10 @@ async function runOne(runtime, bundle) {
     const how = runtime.npm ? `npm run runtimes:install (npm ${runtime.npm}@${runtime.version})` : `apt-get install -y ${runtime.apt}`;
     return { status: 'skip', detail: `${exe} not found; to run it: ${how}` };
   }
-  const results = runtime.id === 'chromium' ? await inBrowser(exe, bundle) : inProcess(runtime, exe, bundle);
+  const results =
+    runtime.id === 'chromium' ? await inBrowser(exe, bundle)
+    : runtime.compatibilityFlags ? await inWorkerd(runtime, exe, bundle)
+    : inProcess(runtime, exe, bundle);
   return judge(runtime, results);
 }
 
@@ -68,10 +71,69 @@ async function inBrowser(exe, bundle) {
     await tab.waitForFunction(() => globalThis.__tollgateSmoke !== undefined, undefined, { timeout: TIMEOUT_MS }).catch(() => {});
     if (errors.length > 0) return { crashed: errors.join(' | ') };
     const checks = await tab.evaluate(() => globalThis.__tollgateSmoke);
+    if (!Array.isArray(checks)) return { crashed: 'the page never ran the checks' };
     return { checks, version: browser.version() };
   } finally {
     await browser.close();
     server.close();
+  }
+}
+
+/** A free loopback port (there is a small window before workerd binds it; a clash fails loudly). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Serves the bundle as a Worker on 127.0.0.1 and runs the checks in one request. */
+async function inWorkerd(runtime, exe, bundle) {
+  const port = await freePort();
+  const config = join(dirname(bundle), `${runtime.id}.capnp`);
+  writeFileSync(
+    config,
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "smoke", worker = .smoke) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "smoke") ],
+);
+const smoke :Workerd.Worker = (
+  modules = [ (name = "smoke.mjs", esModule = embed "${basename(bundle)}") ],
+  compatibilityDate = "2025-09-01",
+  compatibilityFlags = [${runtime.compatibilityFlags.map((f) => JSON.stringify(f)).join(', ')}],
+);
+`,
+  );
+  const child = spawn(exe, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(`workerd exited ${code ?? signal}`)));
+  try {
+    const deadline = Date.now() + TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const answer = await Promise.race([
+        fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(TIMEOUT_MS) }).then(
+          async (res) => ({ res, body: await res.text() }),
+          () => undefined, // not listening yet
+        ),
+        exited,
+      ]);
+      if (typeof answer === 'string') return { crashed: `${answer}: ${output.trim().split('\n').slice(0, 5).join(' | ')}` };
+      if (answer) {
+        if (!answer.res.ok) return { crashed: `HTTP ${answer.res.status}: ${answer.body.slice(0, 300)} ${output.trim().split('\n').slice(0, 5).join(' | ')}` };
+        return { checks: JSON.parse(answer.body) };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { crashed: `no answer within ${TIMEOUT_MS} ms: ${output.trim().split('\n').slice(0, 5).join(' | ')}` };
+  } finally {
+    child.kill();
   }
 }
 
@@ -101,7 +163,7 @@ try {
   const bundles = new Map();
   for (const runtime of RUNTIMES) {
     if (only.length > 0 && !only.includes(runtime.id)) continue;
-    const key = `${runtime.target}/${runtime.diagnostics}`;
+    const key = `${runtime.target}/${runtime.diagnostics}/${runtime.compatibilityFlags !== undefined}`;
     if (!bundles.has(key)) bundles.set(key, await bundleSmoke(runtime, outDir));
     const t0 = Date.now();
     const { status, detail } = await runOne(runtime, bundles.get(key)).catch((error) => ({ status: 'fail', detail: String(error?.stack ?? error) }));

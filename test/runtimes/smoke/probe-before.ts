@@ -1,7 +1,6 @@
-// Evaluated before the package (see smoke.ts): records every global and fakes every timer, so
-// probe-after.ts can tell whether loading tollgate started a timer, touched a global or looked
-// up a Node module.
-import FakeTimers from '@sinonjs/fake-timers';
+// Evaluated before the package (see smoke.ts): records every global and watches
+// process.getBuiltinModule, so probe-after.ts can tell whether loading tollgate touched a global
+// or looked up a Node module. probe-timers.ts adds fake timers where the runtime allows it.
 
 export type Snapshot = Map<string | symbol, unknown[]>;
 
@@ -15,8 +14,7 @@ export function snapshot(): Snapshot {
   return out;
 }
 
-
-type Loader = ((id: string) => unknown) & { calls?: string[] };
+type Loader = (id: string) => unknown;
 const runtime = (globalThis as { process?: { getBuiltinModule?: Loader } }).process;
 const original = runtime?.getBuiltinModule;
 export const builtinLookups: string[] = [];
@@ -32,10 +30,10 @@ export function restoreLoader(): void {
   if (runtime && original) runtime.getBuiltinModule = original;
 }
 
-export const loadClock = FakeTimers.install();
-
-// Last, so that only the package's own loading runs between this snapshot and probe-after's. Taken
-// twice: reading the descriptors makes some runtimes materialise lazy globals of their own
-// (Node 22 and 24 add undici's dispatcher symbol the first time).
-snapshot();
-export const before = snapshot();
+/** Taken last by whichever probe runs last before the package loads. */
+export const probe: { before: Snapshot; clock: { countTimers(): number; uninstall(): void } | undefined } = {
+  // Taken twice: reading the descriptors makes some runtimes materialise lazy globals of their
+  // own (Node 22 and 24 add undici's dispatcher symbol the first time).
+  before: (snapshot(), snapshot()),
+  clock: undefined,
+};

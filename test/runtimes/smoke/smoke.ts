@@ -1,6 +1,7 @@
-// Entry of the smoke bundle. The import order is the point: probe-before runs before the package
-// loads, probe-after right after it, then the checks.
+// Entry of the smoke bundle. The import order is the point: probe-before and probe-timers run
+// before the package loads, probe-after right after it, then the checks.
 import './probe-before.js';
+import './probe-timers.js';
 import './package-under-test.js';
 import './probe-after.js';
 import './checks.js';
