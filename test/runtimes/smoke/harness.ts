@@ -18,7 +18,14 @@ export function check(name: string, fn: Check): void {
   checks.push({ name, fn });
 }
 
+/** A check that has not settled by then has hung: it fails, and the next one runs. */
+const CHECK_TIMEOUT_MS = 10_000;
+
 export async function runChecks(): Promise<CheckResult[]> {
+  // The real timers, read now (checks install fake ones). The watchdog is also pending work
+  // while a check waits on something else: workerd cancels a request with nothing pending (a
+  // MessageChannel message does not count), which would lose every result.
+  const { setTimeout: arm, clearTimeout: disarm } = globalThis;
   const results: CheckResult[] = [];
   const ctx = {
     skip(reason: string): never {
@@ -26,12 +33,20 @@ export async function runChecks(): Promise<CheckResult[]> {
     },
   };
   for (const { name, fn } of checks) {
+    let watchdog: ReturnType<typeof arm> | undefined;
     try {
-      await fn(ctx);
+      await Promise.race([
+        fn(ctx),
+        new Promise<never>((_, reject) => {
+          watchdog = arm(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        }),
+      ]);
       results.push({ name, status: 'pass' });
     } catch (error) {
       if (error instanceof Skipped) results.push({ name, status: 'skip', message: error.message });
       else results.push({ name, status: 'fail', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    } finally {
+      disarm(watchdog);
     }
   }
   return results;
