@@ -3,19 +3,27 @@ import { subscribeToEvents, type LimiterDiagnosticsMessage } from '../core/diagn
 import type { LimiterEvent } from '../core/types.js';
 
 /**
- * An event as the limiters deliver it, including the types and the `pending` field that the
- * adapter reads (`pending`: how many waiters are queued once the event's change is made).
+ * An event as the limiters deliver it, with every type the adapter knows. The queue length comes
+ * from the limiter `onEvent` is also given (its state already updated), or from a `pending`
+ * field on the event where a limiter puts it there.
  */
 type ObservedEvent = Omit<LimiterEvent, 'type'> & {
   type: LimiterEvent['type'] | 'rejected' | 'cleared';
   pending?: number;
 };
 
+/** What the adapter reads of the limiter an event came from. */
+type Observed = { readonly pending?: unknown } | undefined;
+
 /** Attribute keys the adapter sets on every measurement. */
 export const ATTRIBUTE_NAME = 'tollgate.limiter.name';
 /** The limiter's kind: `'TokenBucket'`, `'Throttle'`, … */
 export const ATTRIBUTE_KIND = 'tollgate.limiter.kind';
-/** On `tollgate.limiter.rejected`: `'queue_full'`, `'cleared'` or `'closed'`. */
+/**
+ * On `tollgate.limiter.rejected`, why: `'rejected'` (the queue was full, the waiter was dropped
+ * from a bounded queue, or a lowered capacity can no longer pay it), `'cleared'` (`clear()`) or
+ * `'closed'` (`close()`).
+ */
 export const ATTRIBUTE_REASON = 'tollgate.limiter.reason';
 
 /**
@@ -60,7 +68,7 @@ function instrumentsOf(meter: Meter): Instruments {
       aborted: meter.createCounter('tollgate.limiter.aborted', { unit: '{acquisition}', description: 'Acquisitions whose AbortSignal fired while they waited.' }),
       rejected: meter.createCounter('tollgate.limiter.rejected', {
         unit: '{acquisition}',
-        description: 'Waiters rejected by the limiter: queue full or dropped (queue_full), clear() (cleared), close() (closed).',
+        description: 'Waiters the limiter turned away, by reason: rejected (queue full, dropped, capacity lowered), cleared (clear()), closed (close()).',
       }),
       pending: meter.createUpDownCounter('tollgate.limiter.pending', { unit: '{waiter}', description: 'Waiters queued now.' }),
       waitTime: meter.createHistogram('tollgate.limiter.wait_time', {
@@ -77,7 +85,7 @@ function instrumentsOf(meter: Meter): Instruments {
 /** Per limiter: its attributes (fixed) and the queue length last reported, to turn levels into deltas. */
 interface Tracked {
   readonly attributes: Attributes;
-  readonly rejectedAttributes: Record<'queue_full' | 'cleared' | 'closed', Attributes>;
+  readonly rejectedAttributes: Record<'rejected' | 'cleared' | 'closed', Attributes>;
   pending: number;
 }
 
@@ -88,7 +96,7 @@ function track(base: Attributes | undefined, name: string | undefined, kind: str
   return {
     attributes,
     rejectedAttributes: {
-      queue_full: { ...attributes, [ATTRIBUTE_REASON]: 'queue_full' },
+      rejected: { ...attributes, [ATTRIBUTE_REASON]: 'rejected' },
       cleared: { ...attributes, [ATTRIBUTE_REASON]: 'cleared' },
       closed: { ...attributes, [ATTRIBUTE_REASON]: 'closed' },
     },
@@ -96,7 +104,7 @@ function track(base: Attributes | undefined, name: string | undefined, kind: str
   };
 }
 
-function record(instruments: Instruments, tracked: Tracked, event: ObservedEvent): void {
+function record(instruments: Instruments, tracked: Tracked, event: ObservedEvent, limiter: Observed): void {
   const { attributes } = tracked;
   switch (event.type) {
     case 'admitted':
@@ -110,7 +118,7 @@ function record(instruments: Instruments, tracked: Tracked, event: ObservedEvent
       instruments.aborted.add(1, attributes);
       break;
     case 'rejected':
-      instruments.rejected.add(1, tracked.rejectedAttributes.queue_full);
+      instruments.rejected.add(1, tracked.rejectedAttributes.rejected);
       break;
     case 'cleared':
       instruments.rejected.add(1, tracked.rejectedAttributes.cleared);
@@ -121,9 +129,9 @@ function record(instruments: Instruments, tracked: Tracked, event: ObservedEvent
     default:
       break;
   }
-  // The event carries the queue length after its change; the up-down counter follows it by
-  // deltas, so its sum over limiters is the number queued now, whenever the listener was attached.
-  const pending = event.pending;
+  // The queue length now; the up-down counter follows it by deltas, so its sum over limiters is
+  // the number queued now, whenever the listener was attached.
+  const pending = event.pending ?? limiter?.pending;
   if (typeof pending === 'number' && pending !== tracked.pending) {
     instruments.pending.add(pending - tracked.pending, attributes);
     tracked.pending = pending;
@@ -153,13 +161,13 @@ function record(instruments: Instruments, tracked: Tracked, event: ObservedEvent
  * });
  * ```
  */
-export function otelListener(options: OtelOptions & { name: string; kind?: string }): (event: LimiterEvent) => void {
+export function otelListener(options: OtelOptions & { name: string; kind?: string }): (event: LimiterEvent, limiter?: { readonly pending: number }) => void {
   const { meter, name, kind, attributes } = checkOptions(options);
   if (typeof name !== 'string') throw new TypeError(`otelListener: name must be a string, got ${String(name)}`);
   if (kind !== undefined && typeof kind !== 'string') throw new TypeError(`otelListener: kind must be a string, got ${String(kind)}`);
   const instruments = instrumentsOf(meter);
   const tracked = track(attributes, name, kind);
-  return (event) => record(instruments, tracked, event as ObservedEvent);
+  return (event, limiter) => record(instruments, tracked, event as ObservedEvent, limiter);
 }
 
 /**
@@ -203,7 +211,7 @@ export function subscribeToDiagnostics(options: OtelOptions): DiagnosticsSubscri
   const onMessage = ({ limiter, name, kind, event }: LimiterDiagnosticsMessage) => {
     let tracked = trackedByLimiter.get(limiter);
     if (tracked === undefined) trackedByLimiter.set(limiter, (tracked = track(attributes, name, kind)));
-    record(instruments, tracked, event as ObservedEvent);
+    record(instruments, tracked, event as ObservedEvent, limiter as Observed);
   };
   let stop = subscribeToEvents(onMessage);
   const unsubscribe = () => {
