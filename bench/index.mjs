@@ -40,7 +40,7 @@ const SCENARIOS = ['uncontended', 'contended', 'opportunistic', 'memory', 'rate'
  * Scenarios other helpers may add: included when the file exists. Each exports `run()`,
  * resolving to rows in the shape documented in harness.mjs (`Row`).
  */
-const OPTIONAL = ['keyed-memory'];
+const OPTIONAL = ['keyed-memory', 'diagnostics'];
 
 const only = process.argv.slice(2);
 const wanted = (name) => only.length === 0 || only.includes(name);

@@ -554,7 +554,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     const grows = this.#budget.release(units, now, terms.refundMs, terms.id);
     // Most releases give back at once to a limiter nobody waits on or listens to: they end here,
     // which keeps this small enough for the caller's loop to inline it.
-    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && eventChannel()?.hasSubscribers !== true) return;
+    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && !eventChannel()?.hasSubscribers) return;
     this.#released(permit, grows, now);
   }
 
@@ -793,7 +793,7 @@ export abstract class Gate implements Limiter, PermitOwner {
    * channel answers `hasSubscribers` false).
    */
   #emit(type: EventType, cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
-    if (this.#onEvent === undefined && eventChannel()?.hasSubscribers !== true) return;
+    if (this.#onEvent === undefined && !eventChannel()?.hasSubscribers) return;
     const event = makeEvent({ type, cost, id, at, waitedMs });
     if (this.#depth > 0 || this.#flushing) (this.#outbox ??= []).push(event);
     else this.#deliver(event);
@@ -803,7 +803,7 @@ export abstract class Gate implements Limiter, PermitOwner {
   #deliver(event: LimiterEvent): void {
     if (this.#onEvent !== undefined) deliver(this.#onEvent, event, this);
     const channel = eventChannel();
-    if (channel?.hasSubscribers === true) {
+    if (channel?.hasSubscribers) {
       try {
         channel.publish({ limiter: this, name: this.#name, kind: this.constructor.name, event });
       } catch {
