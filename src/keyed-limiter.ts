@@ -17,8 +17,19 @@ export interface KeyedLimiterOptions {
   clock?: Clock;
 }
 
-/** `due`: when the sweep next looks at the key, `idleMs` after its last use or after it was last found busy. */
-type Entry<L> = { readonly limiter: L; due: number };
+/** No slot: the end of the use-order list, or of the free list. */
+const NONE = -1;
+/**
+ * One sweep callback looks at no more than this many keys, and stops once about
+ * {@link SLICE_MS} of clock time has gone by (read every {@link CHECK_EVERY} keys); the rest of
+ * the sweep runs in later callbacks, so dropping a million keys never blocks the event loop
+ * for long. The key bound alone holds under a clock that does not move by itself (fake timers).
+ */
+const SLICE_KEYS = 4_096;
+const SLICE_MS = 4;
+const CHECK_EVERY = 32;
+/** Slot arrays larger than this are compacted once at most an eighth of them is in use. */
+const COMPACT_ABOVE = 4_096;
 
 /**
  * One limiter per key (user, tenant, host), created on first use and dropped once idle, so memory
@@ -31,9 +42,15 @@ type Entry<L> = { readonly limiter: L; due: number };
  * new, dropping it never lets more through than keeping it would have. Use goes through the map:
  * a limiter kept from an earlier `get` does not renew its key, and is closed once dropped.
  *
- * Bookkeeping is O(1) per call: the keys live in a `Map` in order of their next look (a use
- * re-inserts the key at the back), and one timer, never holding the process open, sweeps from
- * the front.
+ * Bookkeeping is O(1) per call and a few dozen bytes per key: a `Map` from key to a slot number,
+ * and per slot the key, its limiter, its due instant and its neighbours in a list ordered by
+ * due instant (a use moves the key to the back), in flat arrays, so no object is allocated per
+ * key or per use. One timer, never holding the process open, sweeps from the front of the list,
+ * in slices of a bounded number of keys and of clock time.
+ *
+ * Re-entrancy: whatever a limiter's `idle`, `close` or the factory does with the map (use a key,
+ * the same one included, or close the map), every limiter handed out for a key is the one the
+ * map holds for it, or is closed.
  *
  * @example
  * ```ts
@@ -49,8 +66,20 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
   readonly #factory: (key: K) => L;
   readonly #idleMs: number;
   readonly #clock: Clock;
-  /** Ordered by `due`: a use re-inserts at the back with `due = now + idleMs`, which only grows, so the sweep stops at the first key not due. */
-  readonly #entries = new Map<K, Entry<L>>();
+  /** Key → slot. */
+  readonly #slots = new Map<K, number>();
+  #keys: (K | undefined)[] = [];
+  #limiters: (L | undefined)[] = [];
+  /** When the sweep next looks at the slot's key: `idleMs` after its last use or after it was last found busy. */
+  #due = new Float64Array(16);
+  /** The use-order list, ordered by `#due` (which only grows at the back, so the sweep stops at the first key not due); `#next` also chains free slots. */
+  #prev = new Int32Array(16);
+  #next = new Int32Array(16);
+  #first = NONE;
+  #last = NONE;
+  #free = NONE;
+  /** Slots ever handed out since the arrays were last rebuilt. */
+  #top = 0;
   #timer: unknown = undefined;
   #closed = false;
 
@@ -64,7 +93,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
 
   /** How many keys have a limiter now. */
   get size(): number {
-    return this.#entries.size;
+    return this.#slots.size;
   }
 
   /** True once `close` was called. */
@@ -74,7 +103,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
 
   /** Whether `key` has a limiter now; not a use. @example `if (!perUser.has(id)) log('new or idle user', id);` */
   has(key: K): boolean {
-    return this.#entries.has(key);
+    return this.#slots.has(key);
   }
 
   /**
@@ -87,19 +116,27 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
    */
   get(key: K): L {
     if (this.#closed) throw new LimiterClosedError('the keyed limiter is closed');
+    const slot = this.#slots.get(key);
+    if (slot !== undefined) return this.#renew(slot, this.#clock.now());
+    const limiter = this.#factory(key);
+    if (!isMember(limiter)) {
+      throw new TypeError(`factory must return a limiter (acquire, run, close and idle); got ${String(limiter)} for key ${String(key)}`);
+    }
+    // The factory may have called back into the map: closed it, or made this very key. The
+    // limiter the map already hands out wins; this one was never handed out and is closed.
+    if (this.#closed) {
+      limiter.close();
+      throw new LimiterClosedError('the keyed limiter is closed');
+    }
     const now = this.#clock.now();
-    let entry = this.#entries.get(key);
-    if (entry === undefined) {
-      const limiter = this.#factory(key);
-      if (!isMember(limiter)) {
-        throw new TypeError(`factory must return a limiter (acquire, run, close and idle); got ${String(limiter)} for key ${String(key)}`);
-      }
-      entry = { limiter, due: 0 };
-    } else this.#entries.delete(key);
-    entry.due = now + this.#idleMs;
-    this.#entries.set(key, entry);
+    const made = this.#slots.get(key);
+    if (made !== undefined) {
+      limiter.close();
+      return this.#renew(made, now);
+    }
+    this.#add(key, limiter, now);
     if (this.#timer === undefined) this.#arm(now);
-    return entry.limiter;
+    return limiter;
   }
 
   /** `get(key).acquire(cost, options)`. @example `await using permit = await perUser.acquire('alice', 2, { maxWaitMs: 5_000 });` */
@@ -123,6 +160,8 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
   /**
    * Closes every key's limiter with `reason` (rejecting all their waiters), forgets every key,
    * clears the timer; later calls throw (or reject with) a `LimiterClosedError`. Idempotent.
+   * A limiter whose `close` throws does not keep the others open: the first error is rethrown
+   * once all are closed.
    *
    * @example
    * ```ts
@@ -134,46 +173,170 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     this.#closed = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    const entries = [...this.#entries.values()];
-    this.#entries.clear();
-    for (const entry of entries) entry.limiter.close(reason);
+    const limiters: L[] = [];
+    for (let slot = this.#first; slot !== NONE; slot = this.#next[slot]!) limiters.push(this.#limiters[slot]!);
+    this.#slots.clear();
+    this.#rebuild(0);
+    let failed = false;
+    let failure: unknown;
+    for (const limiter of limiters) {
+      try {
+        limiter.close(reason);
+      } catch (error) {
+        if (!failed) [failed, failure] = [true, error];
+      }
+    }
+    if (failed) throw failure;
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
 
+  /** A use of a key the map holds: due `idleMs` from now, so it moves to the back. */
+  #renew(slot: number, now: number): L {
+    this.#due[slot] = now + this.#idleMs;
+    if (slot !== this.#last) {
+      this.#unlink(slot);
+      this.#append(slot);
+    }
+    return this.#limiters[slot]!;
+  }
+
+  #add(key: K, limiter: L, now: number): void {
+    let slot = this.#free;
+    if (slot !== NONE) this.#free = this.#next[slot]!;
+    else {
+      if (this.#top === this.#due.length) this.#grow(this.#due.length * 2);
+      slot = this.#top++;
+    }
+    this.#keys[slot] = key;
+    this.#limiters[slot] = limiter;
+    this.#due[slot] = now + this.#idleMs;
+    this.#append(slot);
+    this.#slots.set(key, slot);
+  }
+
+  /** The key leaves the map (its limiter is then the caller's to close). */
+  #remove(slot: number): void {
+    this.#unlink(slot);
+    this.#slots.delete(this.#keys[slot]!);
+    this.#keys[slot] = undefined;
+    this.#limiters[slot] = undefined;
+    this.#next[slot] = this.#free;
+    this.#free = slot;
+  }
+
+  #append(slot: number): void {
+    this.#prev[slot] = this.#last;
+    this.#next[slot] = NONE;
+    if (this.#last === NONE) this.#first = slot;
+    else this.#next[this.#last] = slot;
+    this.#last = slot;
+  }
+
+  #unlink(slot: number): void {
+    const prev = this.#prev[slot]!;
+    const next = this.#next[slot]!;
+    if (prev === NONE) this.#first = next;
+    else this.#next[prev] = next;
+    if (next === NONE) this.#last = prev;
+    else this.#prev[next] = prev;
+  }
+
+  #grow(length: number): void {
+    const due = new Float64Array(length);
+    const prev = new Int32Array(length);
+    const next = new Int32Array(length);
+    due.set(this.#due);
+    prev.set(this.#prev);
+    next.set(this.#next);
+    this.#due = due;
+    this.#prev = prev;
+    this.#next = next;
+  }
+
   /**
-   * Looks at most at the keys present when it starts, so a key re-inserted as busy is never
-   * looked at twice in one sweep, even if `now + idleMs` rounds to `now`.
+   * Fresh arrays holding the keys in list order in slots 0…size−1, at least twice `size` long;
+   * O(size), done only when at most an eighth of the slots is in use, so amortized O(1) per drop.
+   */
+  #rebuild(size: number): void {
+    let length = 16;
+    while (length < size * 2) length *= 2;
+    const keys: (K | undefined)[] = [];
+    const limiters: (L | undefined)[] = [];
+    const due = new Float64Array(length);
+    const prev = new Int32Array(length);
+    const next = new Int32Array(length);
+    let n = 0;
+    for (let slot = size === 0 ? NONE : this.#first; slot !== NONE; slot = this.#next[slot]!, n++) {
+      keys.push(this.#keys[slot]);
+      limiters.push(this.#limiters[slot]);
+      due[n] = this.#due[slot]!;
+      prev[n] = n - 1;
+      next[n] = n + 1;
+      this.#slots.set(this.#keys[slot]!, n);
+    }
+    if (n > 0) next[n - 1] = NONE;
+    this.#keys = keys;
+    this.#limiters = limiters;
+    this.#due = due;
+    this.#prev = prev;
+    this.#next = next;
+    this.#first = n > 0 ? 0 : NONE;
+    this.#last = n - 1;
+    this.#free = NONE;
+    this.#top = n;
+  }
+
+  /**
+   * One slice of the sweep. It looks at most at the keys present when it starts, so a key
+   * re-queued as busy is never looked at twice in one slice, even if `now + idleMs` rounds to
+   * `now`; and at most at {@link SLICE_KEYS} keys or for about {@link SLICE_MS}. Keys still due
+   * then are left at the front, so `#arm` re-arms the one timer for 1 ms later: the event loop
+   * runs in between. A limiter's `idle` or `close` may call back into the map; the front is
+   * read afresh for every key, and a key that moved meanwhile is looked at where it now is.
    */
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     if (this.#closed) return;
     const now = this.#clock.now();
-    let left = this.#entries.size;
-    for (const [key, entry] of this.#entries) {
-      if (left-- === 0 || entry.due > now) break;
-      this.#entries.delete(key);
-      if (entry.limiter.idle) entry.limiter.close();
-      else {
-        entry.due = now + this.#idleMs;
-        this.#entries.set(key, entry);
+    let left = Math.min(this.#slots.size, SLICE_KEYS);
+    try {
+      while (left > 0 && this.#first !== NONE && !this.#closed) {
+        const slot = this.#first;
+        if (this.#due[slot]! > now) break;
+        left--;
+        if (left % CHECK_EVERY === 0 && this.#clock.now() - now >= SLICE_MS) left = 0;
+        const limiter = this.#limiters[slot]!;
+        const idle = limiter.idle;
+        // `idle` may have used the key (moved or renewed it) or closed the map.
+        if (this.#closed || this.#first !== slot || this.#limiters[slot] !== limiter || this.#due[slot]! > now) continue;
+        if (idle) {
+          this.#remove(slot);
+          limiter.close();
+        } else this.#renew(slot, now);
+      }
+    } finally {
+      if (!this.#closed) {
+        const size = this.#slots.size;
+        if (this.#due.length > COMPACT_ABOVE && size * 8 <= this.#due.length) this.#rebuild(size);
+        // A limiter's close may have called back into `get`, which armed already.
+        if (this.#timer === undefined) this.#arm(now);
       }
     }
-    // A limiter's close may have called back into `get`, which armed already.
-    if (this.#timer === undefined) this.#arm(now);
   };
 
   /**
-   * Arms for the front key's instant. A use moves a key back, so the armed instant may come
-   * before the front's; the sweep then finds nothing due and re-arms, which keeps `get` free of
-   * timer calls. Whole ms, at least 1, at most Node's cap; never keeps the process alive.
+   * Arms for the front key's instant. Whole ms, at least 1 (also when the front is due: the
+   * sweep goes on after the event loop had its turn), at most Node's cap; never keeps the
+   * process alive.
    */
   #arm(now: number): void {
-    const first = this.#entries.values().next();
-    if (first.done || first.value.due === Infinity) return;
-    const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(first.value.due - now)));
+    if (this.#first === NONE) return;
+    const due = this.#due[this.#first]!;
+    if (due === Infinity) return;
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(due - now)));
     const handle = this.#clock.setTimeout(this.#onTimer, delay);
     const unref = (handle as { unref?: unknown } | null | undefined)?.unref;
     if (typeof unref === 'function') unref.call(handle);
