@@ -28,8 +28,13 @@ const NONE = -1;
 const SLICE_KEYS = 4_096;
 const SLICE_MS = 4;
 const CHECK_EVERY = 32;
-/** Slot arrays larger than this are compacted once at most an eighth of them is in use. */
-const COMPACT_ABOVE = 4_096;
+/**
+ * Slot arrays longer than this shrink (to twice the keys, rounded up to a power of two) once at
+ * most an eighth of them is in use. Shrinking moves the keys of the top slots down a few at a
+ * time, {@link MOVES_PER_SLICE} per sweep callback, so it never blocks the event loop either.
+ */
+const SHRINK_ABOVE = 4_096;
+const MOVES_PER_SLICE = 8_192;
 
 /**
  * One limiter per key (user, tenant, host), created on first use and dropped once idle, so memory
@@ -78,8 +83,12 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
   #first = NONE;
   #last = NONE;
   #free = NONE;
-  /** Slots ever handed out since the arrays were last rebuilt. */
+  /** Slots at and above this have never been handed out (since the arrays were made or shrunk). */
   #top = 0;
+  /** While shrinking: the new length (keys at and above it are moved below it); 0 otherwise. */
+  #shrinkTo = 0;
+  /** While shrinking: every slot below this that is not free was in use when last looked at. */
+  #hole = 0;
   #timer: unknown = undefined;
   #closed = false;
 
@@ -176,7 +185,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     const limiters: L[] = [];
     for (let slot = this.#first; slot !== NONE; slot = this.#next[slot]!) limiters.push(this.#limiters[slot]!);
     this.#slots.clear();
-    this.#rebuild(0);
+    this.#reset();
     let failed = false;
     let failure: unknown;
     for (const limiter of limiters) {
@@ -204,12 +213,11 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
   }
 
   #add(key: K, limiter: L, now: number): void {
-    let slot = this.#free;
-    if (slot !== NONE) this.#free = this.#next[slot]!;
-    else {
+    let slot = this.#shrinkTo === 0 ? this.#free : this.#lowHole();
+    if (slot === NONE) {
       if (this.#top === this.#due.length) this.#grow(this.#due.length * 2);
       slot = this.#top++;
-    }
+    } else if (this.#shrinkTo === 0) this.#free = this.#next[slot]!;
     this.#keys[slot] = key;
     this.#limiters[slot] = limiter;
     this.#due[slot] = now + this.#idleMs;
@@ -256,37 +264,95 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     this.#next = next;
   }
 
+  /** Empty arrays of the initial length (on close: the limiters are the caller's to close). */
+  #reset(): void {
+    this.#keys = [];
+    this.#limiters = [];
+    this.#due = new Float64Array(16);
+    this.#prev = new Int32Array(16);
+    this.#next = new Int32Array(16);
+    this.#first = this.#last = this.#free = NONE;
+    this.#top = this.#shrinkTo = this.#hole = 0;
+  }
+
   /**
-   * Fresh arrays holding the keys in list order in slots 0…size−1, at least twice `size` long;
-   * O(size), done only when at most an eighth of the slots is in use, so amortized O(1) per drop.
+   * One step of shrinking, at the end of a sweep callback: starts when at most an eighth of the
+   * slots is in use, then moves at most {@link MOVES_PER_SLICE} keys from the top slots into free
+   * slots below the new length. New keys meanwhile take free slots below it too. Once nothing at
+   * or above the new length is in use, the arrays are cut to it and the free list is made anew
+   * (the old one may hold slots that were reused or cut): O(new length), once per halving or more.
    */
-  #rebuild(size: number): void {
-    let length = 16;
-    while (length < size * 2) length *= 2;
-    const keys: (K | undefined)[] = [];
-    const limiters: (L | undefined)[] = [];
-    const due = new Float64Array(length);
-    const prev = new Int32Array(length);
-    const next = new Int32Array(length);
-    let n = 0;
-    for (let slot = size === 0 ? NONE : this.#first; slot !== NONE; slot = this.#next[slot]!, n++) {
-      keys.push(this.#keys[slot]);
-      limiters.push(this.#limiters[slot]);
-      due[n] = this.#due[slot]!;
-      prev[n] = n - 1;
-      next[n] = n + 1;
-      this.#slots.set(this.#keys[slot]!, n);
+  #shrinkStep(): void {
+    const size = this.#slots.size;
+    if (this.#shrinkTo === 0) {
+      if (this.#due.length <= SHRINK_ABOVE || size * 8 > this.#due.length) return;
+      let length = 16;
+      while (length < size * 2) length *= 2;
+      this.#shrinkTo = length;
+      this.#hole = 0;
+    } else if (size * 4 > this.#shrinkTo) {
+      // Keys came back faster than the top emptied: stay at this length.
+      this.#shrinkTo = 0;
+      this.#relist(this.#top);
+      return;
     }
-    if (n > 0) next[n - 1] = NONE;
-    this.#keys = keys;
-    this.#limiters = limiters;
-    this.#due = due;
-    this.#prev = prev;
-    this.#next = next;
-    this.#first = n > 0 ? 0 : NONE;
-    this.#last = n - 1;
-    this.#free = NONE;
-    this.#top = n;
+    const end = this.#shrinkTo;
+    for (let steps = 0; this.#top > end && steps < MOVES_PER_SLICE; this.#top--, steps++) {
+      const from = this.#top - 1;
+      if (this.#limiters[from] === undefined) continue;
+      let to = this.#lowHole();
+      if (to === NONE) {
+        // Slots freed behind the cursor: look again from the start (there are free ones, size ≤ end / 4).
+        this.#hole = 0;
+        to = this.#lowHole();
+        if (to === NONE) return;
+      }
+      this.#move(from, to);
+    }
+    if (this.#top > end) return;
+    this.#keys.length = end;
+    this.#limiters.length = end;
+    this.#due = this.#due.slice(0, end);
+    this.#prev = this.#prev.slice(0, end);
+    this.#next = this.#next.slice(0, end);
+    this.#shrinkTo = 0;
+    this.#relist(this.#top);
+  }
+
+  /** While shrinking: a free slot below the new length, or NONE. */
+  #lowHole(): number {
+    const end = Math.min(this.#shrinkTo, this.#top);
+    while (this.#hole < end && this.#limiters[this.#hole] !== undefined) this.#hole++;
+    return this.#hole < end ? this.#hole++ : NONE;
+  }
+
+  #move(from: number, to: number): void {
+    const key = this.#keys[from]!;
+    this.#keys[to] = key;
+    this.#limiters[to] = this.#limiters[from];
+    this.#due[to] = this.#due[from]!;
+    const prev = this.#prev[from]!;
+    const next = this.#next[from]!;
+    this.#prev[to] = prev;
+    this.#next[to] = next;
+    if (prev === NONE) this.#first = to;
+    else this.#next[prev] = to;
+    if (next === NONE) this.#last = to;
+    else this.#prev[next] = to;
+    this.#keys[from] = undefined;
+    this.#limiters[from] = undefined;
+    this.#slots.set(key, to);
+  }
+
+  /** The free list anew: every slot below `top` not in use. */
+  #relist(top: number): void {
+    let free = NONE;
+    for (let slot = top - 1; slot >= 0; slot--) {
+      if (this.#limiters[slot] !== undefined) continue;
+      this.#next[slot] = free;
+      free = slot;
+    }
+    this.#free = free;
   }
 
   /**
@@ -319,8 +385,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
       }
     } finally {
       if (!this.#closed) {
-        const size = this.#slots.size;
-        if (this.#due.length > COMPACT_ABOVE && size * 8 <= this.#due.length) this.#rebuild(size);
+        this.#shrinkStep();
         // A limiter's close may have called back into `get`, which armed already.
         if (this.#timer === undefined) this.#arm(now);
       }

@@ -28,7 +28,7 @@ function manualClock(step = 0) {
     timer.fn();
     return delay;
   };
-  return { clock, timers, fireOne, set: (at: number) => void (t = at) };
+  return { clock, timers, fireOne, set: (at: number) => void (t = Math.max(t, at)) };
 }
 
 const semaphore = () => new ConcurrencySemaphore({ capacity: 1 });
@@ -110,6 +110,41 @@ describe('KeyedLimiter: the sweep runs in slices', () => {
     while (timers.size > 0) fireOne();
     expect(keyed.size).toBe(0);
     expect([...kept, fresh].every((l) => l.closed)).toBe(true);
+  });
+});
+
+describe('KeyedLimiter: shrinking its arrays after a peak', () => {
+  it('keeps every key, its limiter and its instant while keys come and go during a shrink (against a model)', () => {
+    const { clock, timers, fireOne, set } = manualClock();
+    let t = 0;
+    const keyed = new KeyedLimiter(semaphore, { idleMs: 100, clock });
+    /** key → [limiter, last use]: what the map must hold. */
+    const model = new Map<string, [ConcurrencySemaphore, number]>();
+    const use = (key: string) => {
+      const limiter = keyed.get(key);
+      const known = model.get(key);
+      if (known) expect(limiter).toBe(known[0]);
+      model.set(key, [limiter, t]);
+    };
+    // A peak of 40 000 keys, then the sweep drops them while a few hundred keys are used and new ones arrive.
+    for (let i = 0; i < 40_000; i++) use(`peak${i}`);
+    let seed = 7;
+    const random = (n: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % n);
+    for (let step = 0; step < 400; step++) {
+      t += 1;
+      set(t);
+      for (let j = 0; j < 5; j++) use(random(3) === 0 ? `new${step}-${j}` : `peak${random(40_000)}`);
+      while (timers.size > 0 && [...timers.values()][0]!.at <= t) fireOne();
+      for (const [key, [, last]] of model) if (t - last >= 100 && !keyed.has(key)) model.delete(key);
+      expect(keyed.size).toBe(model.size);
+    }
+    for (const [key, [limiter, last]] of model) {
+      expect(keyed.has(key)).toBe(true);
+      expect(t - last).toBeLessThan(101);
+      expect(keyed.get(key)).toBe(limiter);
+    }
+    while (timers.size > 0) fireOne();
+    expect(keyed.size).toBe(0);
   });
 });
 
