@@ -35,6 +35,17 @@ const CHECK_EVERY = 32;
  */
 const SHRINK_ABOVE = 4_096;
 const MOVES_PER_SLICE = 8_192;
+/**
+ * A `Map` rehashes itself into a smaller table, in one go, once under a quarter of its capacity is
+ * in use: tens of ms at a few hundred thousand keys. So once a map that held at least
+ * {@link MIGRATE_ABOVE} keys is down to {@link MIGRATE_AT} of that peak (before the rehash can
+ * happen: a capacity is below twice the peak), no key is deleted from it again: lookups fall back
+ * to it while its live keys are copied into a new map, {@link MIGRATE_PER_SLICE} entries per sweep
+ * callback, and then it is dropped whole.
+ */
+const MIGRATE_ABOVE = 65_536;
+const MIGRATE_AT = 0.6;
+const MIGRATE_PER_SLICE = 8_192;
 
 /**
  * One limiter per key (user, tenant, host), created on first use and dropped once idle, so memory
@@ -71,8 +82,14 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
   readonly #factory: (key: K) => L;
   readonly #idleMs: number;
   readonly #clock: Clock;
-  /** Key → slot. */
-  readonly #slots = new Map<K, number>();
+  /** Key → slot, for every key added or looked up since the last migration began. */
+  #slots = new Map<K, number>();
+  /** While migrating: the previous map, never deleted from; an entry is live while its slot still holds its key. */
+  #old: Map<K, number> | undefined = undefined;
+  #oldEntries: Iterator<[K, number]> | undefined = undefined;
+  /** Keys held, and the most held since the current map was made. */
+  #count = 0;
+  #peak = 0;
   #keys: (K | undefined)[] = [];
   #limiters: (L | undefined)[] = [];
   /** When the sweep next looks at the slot's key: `idleMs` after its last use or after it was last found busy. */
@@ -102,7 +119,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
 
   /** How many keys have a limiter now. */
   get size(): number {
-    return this.#slots.size;
+    return this.#count;
   }
 
   /** True once `close` was called. */
@@ -112,7 +129,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
 
   /** Whether `key` has a limiter now; not a use. @example `if (!perUser.has(id)) log('new or idle user', id);` */
   has(key: K): boolean {
-    return this.#slots.has(key);
+    return this.#find(key) !== undefined;
   }
 
   /**
@@ -125,7 +142,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
    */
   get(key: K): L {
     if (this.#closed) throw new LimiterClosedError('the keyed limiter is closed');
-    const slot = this.#slots.get(key);
+    const slot = this.#find(key);
     if (slot !== undefined) return this.#renew(slot, this.#clock.now());
     const limiter = this.#factory(key);
     if (!isMember(limiter)) {
@@ -138,7 +155,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
       throw new LimiterClosedError('the keyed limiter is closed');
     }
     const now = this.#clock.now();
-    const made = this.#slots.get(key);
+    const made = this.#find(key);
     if (made !== undefined) {
       limiter.close();
       return this.#renew(made, now);
@@ -184,7 +201,6 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     this.#timer = undefined;
     const limiters: L[] = [];
     for (let slot = this.#first; slot !== NONE; slot = this.#next[slot]!) limiters.push(this.#limiters[slot]!);
-    this.#slots.clear();
     this.#reset();
     let failed = false;
     let failure: unknown;
@@ -200,6 +216,16 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** The slot of `key`, or undefined. A key found in the map being retired is copied into the current one. */
+  #find(key: K): number | undefined {
+    const slot = this.#slots.get(key);
+    if (slot !== undefined || this.#old === undefined) return slot;
+    const old = this.#old.get(key);
+    if (old === undefined || !sameKey(this.#keys[old], key)) return undefined;
+    this.#slots.set(key, old);
+    return old;
   }
 
   /** A use of a key the map holds: due `idleMs` from now, so it moves to the back. */
@@ -223,12 +249,15 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     this.#due[slot] = now + this.#idleMs;
     this.#append(slot);
     this.#slots.set(key, slot);
+    if (++this.#count > this.#peak) this.#peak = this.#count;
   }
 
   /** The key leaves the map (its limiter is then the caller's to close). */
   #remove(slot: number): void {
     this.#unlink(slot);
+    // Deleting from a map that was just migrated away from would shrink it in one go: it is dropped whole later instead.
     this.#slots.delete(this.#keys[slot]!);
+    this.#count--;
     this.#keys[slot] = undefined;
     this.#limiters[slot] = undefined;
     this.#next[slot] = this.#free;
@@ -266,6 +295,9 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
 
   /** Empty arrays of the initial length (on close: the limiters are the caller's to close). */
   #reset(): void {
+    this.#slots = new Map();
+    this.#old = this.#oldEntries = undefined;
+    this.#count = this.#peak = 0;
     this.#keys = [];
     this.#limiters = [];
     this.#due = new Float64Array(16);
@@ -283,7 +315,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
    * (the old one may hold slots that were reused or cut): O(new length), once per halving or more.
    */
   #shrinkStep(): void {
-    const size = this.#slots.size;
+    const size = this.#count;
     if (this.#shrinkTo === 0) {
       if (this.#due.length <= SHRINK_ABOVE || size * 8 > this.#due.length) return;
       let length = 16;
@@ -317,6 +349,27 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     this.#next = this.#next.slice(0, end);
     this.#shrinkTo = 0;
     this.#relist(this.#top);
+  }
+
+  /** One step of moving to a fresh map (see {@link MIGRATE_ABOVE}), at the end of a sweep callback. */
+  #migrateStep(): void {
+    if (this.#oldEntries === undefined) {
+      if (this.#peak < MIGRATE_ABOVE || this.#count > this.#peak * MIGRATE_AT) return;
+      this.#old = this.#slots;
+      this.#oldEntries = this.#old.entries();
+      this.#slots = new Map();
+      this.#peak = this.#count;
+    }
+    for (let n = 0; n < MIGRATE_PER_SLICE; n++) {
+      const next = this.#oldEntries.next();
+      if (next.done === true) {
+        this.#old = this.#oldEntries = undefined;
+        return;
+      }
+      const [key, slot] = next.value;
+      // Skips keys dropped since (their slot no longer holds them) and keys already copied (a lookup, a move).
+      if (sameKey(this.#keys[slot], key) && !this.#slots.has(key)) this.#slots.set(key, slot);
+    }
   }
 
   /** While shrinking: a free slot below the new length, or NONE. */
@@ -367,7 +420,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     this.#timer = undefined;
     if (this.#closed) return;
     const now = this.#clock.now();
-    let left = Math.min(this.#slots.size, SLICE_KEYS);
+    let left = Math.min(this.#count, SLICE_KEYS);
     try {
       while (left > 0 && this.#first !== NONE && !this.#closed) {
         const slot = this.#first;
@@ -385,6 +438,7 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
       }
     } finally {
       if (!this.#closed) {
+        this.#migrateStep();
         this.#shrinkStep();
         // A limiter's close may have called back into `get`, which armed already.
         if (this.#timer === undefined) this.#arm(now);
@@ -407,6 +461,11 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     if (typeof unref === 'function') unref.call(handle);
     this.#timer = handle;
   }
+}
+
+/** The `Map` key equality (SameValueZero): NaN is NaN. */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 function isMember(value: unknown): value is KeyedMember {

@@ -114,38 +114,50 @@ describe('KeyedLimiter: the sweep runs in slices', () => {
 });
 
 describe('KeyedLimiter: shrinking its arrays after a peak', () => {
-  it('keeps every key, its limiter and its instant while keys come and go during a shrink (against a model)', () => {
-    const { clock, timers, fireOne, set } = manualClock();
-    let t = 0;
-    const keyed = new KeyedLimiter(semaphore, { idleMs: 100, clock });
-    /** key → [limiter, last use]: what the map must hold. */
-    const model = new Map<string, [ConcurrencySemaphore, number]>();
-    const use = (key: string) => {
-      const limiter = keyed.get(key);
-      const known = model.get(key);
-      if (known) expect(limiter).toBe(known[0]);
-      model.set(key, [limiter, t]);
-    };
-    // A peak of 40 000 keys, then the sweep drops them while a few hundred keys are used and new ones arrive.
-    for (let i = 0; i < 40_000; i++) use(`peak${i}`);
-    let seed = 7;
-    const random = (n: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % n);
-    for (let step = 0; step < 400; step++) {
-      t += 1;
-      set(t);
-      for (let j = 0; j < 5; j++) use(random(3) === 0 ? `new${step}-${j}` : `peak${random(40_000)}`);
-      while (timers.size > 0 && [...timers.values()][0]!.at <= t) fireOne();
-      for (const [key, [, last]] of model) if (t - last >= 100 && !keyed.has(key)) model.delete(key);
-      expect(keyed.size).toBe(model.size);
-    }
-    for (const [key, [limiter, last]] of model) {
-      expect(keyed.has(key)).toBe(true);
-      expect(t - last).toBeLessThan(101);
-      expect(keyed.get(key)).toBe(limiter);
-    }
-    while (timers.size > 0) fireOne();
-    expect(keyed.size).toBe(0);
-  });
+  for (const peak of [40_000, 100_000]) {
+    it(`keeps every key, its limiter and its instant while keys come and go after a peak of ${peak} (against a model)`, () => {
+      // At 100 000 the map also moves to a fresh `Map` bit by bit (a `Map` shrinking at once blocks for tens of ms).
+      const { clock, timers, fireOne, set } = manualClock();
+      let t = 0;
+      const keyed = new KeyedLimiter<unknown, ConcurrencySemaphore>(semaphore, { idleMs: 100, clock });
+      /** key → [limiter, last use]: what the map must hold. */
+      const model = new Map<unknown, [ConcurrencySemaphore, number]>();
+      const use = (key: unknown) => {
+        const limiter = keyed.get(key);
+        const known = model.get(key);
+        // A limiter dropped since the model last looked is closed, and was dropped only once idleMs had passed.
+        if (known?.[0].closed) expect(t - known[1]).toBeGreaterThanOrEqual(100);
+        else if (known) expect(limiter).toBe(known[0]);
+        model.set(key, [limiter, t]);
+      };
+      const forget = () => {
+        for (const [key, [, last]] of model) if (t - last >= 100 && !keyed.has(key)) model.delete(key);
+        expect(keyed.size).toBe(model.size);
+      };
+      // A peak of keys (NaN and 0 among them: the map's own key equality), then the sweep drops
+      // them while some are used again and new ones arrive.
+      for (let i = 0; i < peak; i++) use(i);
+      use(NaN);
+      let seed = 7;
+      const random = (n: number) => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % n;
+      for (let step = 0; step < 300; step++) {
+        t += 1;
+        set(t);
+        for (let j = 0; j < 5; j++) use(random(3) === 0 ? `new${step}-${j}` : random(50) === 0 ? (random(2) ? NaN : -0) : random(peak));
+        while (timers.size > 0 && [...timers.values()][0]!.at <= t) fireOne();
+        if (step % 25 === 0) forget();
+      }
+      forget();
+      for (const [key, [limiter, last]] of model) {
+        expect(keyed.has(key)).toBe(true);
+        expect(t - last).toBeLessThan(101);
+        expect(keyed.get(key)).toBe(limiter);
+      }
+      while (timers.size > 0) fireOne();
+      expect(keyed.size).toBe(0);
+      expect(keyed.has(NaN) || keyed.has(0)).toBe(false);
+    });
+  }
 });
 
 describe('KeyedLimiter: re-entrant calls (issue #12)', () => {
