@@ -26,8 +26,8 @@ const NONE = -1;
  * for long. The key bound alone holds under a clock that does not move by itself (fake timers).
  */
 const SLICE_KEYS = 4_096;
-const SLICE_MS = 4;
-const CHECK_EVERY = 32;
+const SLICE_MS = 2;
+const CHECK_EVERY = 16;
 /**
  * Slot arrays longer than this shrink (to twice the keys, rounded up to a power of two) once at
  * most an eighth of them is in use. Shrinking moves the keys of the top slots down a few at a
