@@ -1,5 +1,6 @@
 import { CreditBudget } from './core/budgets/credits.js';
 import { Gate } from './core/gate.js';
+import { checkUnits, Quantum } from './core/quantum.js';
 import type { CommonOptions } from './core/types.js';
 import { checkNumber, checkObject } from './core/validate.js';
 
@@ -27,8 +28,39 @@ export interface ConcurrencySemaphoreOptions extends CommonOptions {
  * ```
  */
 export class ConcurrencySemaphore extends Gate {
+  readonly #slots: CreditBudget;
+
   constructor(options: ConcurrencySemaphoreOptions) {
     const o = checkObject('options', options) as unknown as ConcurrencySemaphoreOptions;
-    super(o, { budgets: [new CreditBudget(checkNumber('capacity', o.capacity, { positive: true }))], admission: 'fifo' });
+    const capacity = checkNumber('capacity', o.capacity, { positive: true });
+    const quantum = Quantum.for(capacity);
+    const slots = new CreditBudget(checkUnits(quantum, 'capacity', capacity));
+    super(o, { budgets: [slots], quantum, admission: 'fifo' });
+    this.#slots = slots;
+  }
+
+  protected override updatableOptions(): readonly string[] {
+    return ['capacity'];
+  }
+
+  /** A lower capacity revokes nothing: nobody is admitted until enough is released. */
+  protected override prepareUpdate(o: Record<string, unknown>): (() => void) | undefined {
+    if (o.capacity === undefined) return undefined;
+    const capacity = this.toUnits('capacity', checkNumber('capacity', o.capacity, { positive: true }));
+    return () => {
+      this.#slots.capacity = capacity;
+    };
+  }
+
+  /**
+   * Changes the capacity at run time; what is held carries over.
+   *
+   * @example
+   * ```ts
+   * sem.update({ capacity: 10 });
+   * ```
+   */
+  override update(options: { capacity?: number; maxWaitMs?: number; maxBypass?: number; maxPending?: number }): void {
+    super.update(options);
   }
 }

@@ -1,6 +1,7 @@
 import { CreditBudget } from './core/budgets/credits.js';
 import { Gate } from './core/gate.js';
 import type { AcquireOptions, CommonOptions, LimiterStats, Permit } from './core/types.js';
+import { checkUnits, Quantum } from './core/quantum.js';
 import { checkCost, checkNumber, checkObject, optionalNumber } from './core/validate.js';
 
 /**
@@ -45,16 +46,44 @@ export class CreditSemaphore extends Gate {
 
   constructor(options: CreditSemaphoreOptions) {
     const o = checkObject('options', options) as unknown as CreditSemaphoreOptions;
-    const credits = new CreditBudget(checkNumber('capacity', o.capacity, { positive: true }));
+    const capacity = checkNumber('capacity', o.capacity, { positive: true });
+    const quantum = Quantum.for(capacity);
+    const credits = new CreditBudget(checkUnits(quantum, 'capacity', capacity));
     const refundMs = optionalNumber('refundMs', o.refundMs, 0);
-    super(o, { budgets: [credits], admission: 'opportunistic', refundMs, perCallRefund: true });
+    super(o, { budgets: [credits], quantum, admission: 'opportunistic', refundMs, perCallRefund: true });
     this.#credits = credits;
-    credits.onRefund = (cost, at, id) => this.emitEvent('refunded', cost, id, at);
+    credits.onRefund = (units, at, id) => this.emitEvent('refunded', quantum.cost(units), id, at);
+  }
+
+  protected override updatableOptions(): readonly string[] {
+    return ['capacity', 'refundMs'];
+  }
+
+  /** A new `refundMs` applies to permits released from now on; a new capacity keeps what is held and refunding. */
+  protected override prepareUpdate(o: Record<string, unknown>): (() => void) | undefined {
+    const capacity = o.capacity === undefined ? undefined : this.toUnits('capacity', checkNumber('capacity', o.capacity, { positive: true }));
+    const refundMs = o.refundMs === undefined ? undefined : checkNumber('refundMs', o.refundMs);
+    return () => {
+      if (capacity !== undefined) this.#credits.capacity = capacity;
+      if (refundMs !== undefined) this.setDefaultRefund(refundMs);
+    };
+  }
+
+  /**
+   * Changes capacity or the default refund delay at run time; what is held and refunding carries over.
+   *
+   * @example
+   * ```ts
+   * sem.update({ capacity: 80 });
+   * ```
+   */
+  override update(options: { capacity?: number; refundMs?: number; maxWaitMs?: number; maxBypass?: number; maxPending?: number }): void {
+    super.update(options);
   }
 
   /** Credits released and not yet back. */
   get refunding(): number {
-    return this.#credits.refunding(this.clock.now());
+    return this.quantum.cost(this.#credits.refunding(this.readNow()));
   }
 
   /**

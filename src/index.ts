@@ -1,12 +1,15 @@
 export { systemClock, type Clock } from './core/clock.js';
-export { MaxWaitExceededError, LimiterClosedError } from './core/errors.js';
-export type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit } from './core/types.js';
+export { MaxWaitExceededError, LimiterClosedError, QueueFullError, QueueClearedError } from './core/errors.js';
+export type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit, RunContext } from './core/types.js';
 export type { Budget } from './core/budget.js';
 export { Gate } from './core/gate.js';
+export { Quantum } from './core/quantum.js';
 export { VirtualClock } from './core/virtual-clock.js';
 export { CreditSemaphore, type CreditSemaphoreOptions, type CreditAcquireOptions } from './credit-semaphore.js';
 export { ConcurrencySemaphore, type ConcurrencySemaphoreOptions } from './concurrency-semaphore.js';
 export { LeakyBucketLimiter, type LeakyBucketLimiterOptions } from './leaky-bucket-limiter.js';
 export { TokenBucket, type TokenBucketOptions } from './token-bucket.js';
+export { SlidingWindowLimiter, type SlidingWindowLimiterOptions } from './sliding-window-limiter.js';
 export { Throttle, type ThrottleOptions, type RateLimit } from './throttle.js';
 export { KeyedLimiter, type KeyedLimiterOptions, type KeyedMember } from './keyed-limiter.js';
+export { parseRateLimitHeaders, readServerReport, type ServerReport } from './server-report.js';

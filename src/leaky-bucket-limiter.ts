@@ -1,7 +1,8 @@
 import { LeakyBudget } from './core/budgets/leaky.js';
 import { Gate } from './core/gate.js';
+import { checkUnits, Quantum } from './core/quantum.js';
 import type { CommonOptions } from './core/types.js';
-import { checkNumber, checkObject, checkRatePeriod, optionalNumber } from './core/validate.js';
+import { checkFill, checkNumber, checkObject, checkRatePeriod, optionalNumber } from './core/validate.js';
 
 /**
  * Options of {@link LeakyBucketLimiter}.
@@ -37,14 +38,16 @@ export class LeakyBucketLimiter extends Gate {
     const maxRate = checkNumber('maxRate', o.maxRate, { positive: true });
     const periodMs = optionalNumber('periodMs', o.periodMs, 60_000, { positive: true });
     checkRatePeriod('maxRate', maxRate, 'periodMs', periodMs);
-    const bucket = new LeakyBudget(maxRate, periodMs);
-    super(o, { budgets: [bucket], admission: 'fifo' });
+    // The fill is kept in units × periodMs: that product must be an exact integer.
+    const quantum = Quantum.for(maxRate * periodMs);
+    const bucket = new LeakyBudget(checkUnits(quantum, 'maxRate', maxRate), periodMs);
+    super(o, { budgets: [bucket], quantum, admission: 'fifo' });
     this.#bucket = bucket;
   }
 
   /** The bucket's level now (0 = empty, `maxRate` = full). */
   get level(): number {
-    return this.#bucket.level(this.clock.now());
+    return this.quantum.cost(this.#bucket.level(this.readNow()));
   }
 
   /**
@@ -57,5 +60,32 @@ export class LeakyBucketLimiter extends Gate {
    */
   hasCapacity(amount: number = 1): boolean {
     return this.canAdmitNow(amount);
+  }
+
+  protected override updatableOptions(): readonly string[] {
+    return ['maxRate', 'periodMs'];
+  }
+
+  /** The level carries over; the new rate drains it from now on. */
+  protected override prepareUpdate(o: Record<string, unknown>, now: number): (() => void) | undefined {
+    if (o.maxRate === undefined && o.periodMs === undefined) return undefined;
+    const maxRate = o.maxRate === undefined ? this.quantum.cost(this.#bucket.capacity) : checkNumber('maxRate', o.maxRate, { positive: true });
+    const periodMs = o.periodMs === undefined ? this.#bucket.periodMs : checkNumber('periodMs', o.periodMs, { positive: true });
+    checkRatePeriod('maxRate', maxRate, 'periodMs', periodMs);
+    const units = this.toUnits('maxRate', maxRate);
+    checkFill(units, periodMs);
+    return () => this.#bucket.reshape(units, periodMs, now);
+  }
+
+  /**
+   * Changes the rate at run time; the level carries over.
+   *
+   * @example
+   * ```ts
+   * limiter.update({ maxRate: 50 });
+   * ```
+   */
+  override update(options: { maxRate?: number; periodMs?: number; maxWaitMs?: number; maxBypass?: number; maxPending?: number }): void {
+    super.update(options);
   }
 }

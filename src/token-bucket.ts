@@ -1,5 +1,6 @@
 import { TokenBudget } from './core/budgets/tokens.js';
 import { Gate } from './core/gate.js';
+import { checkUnits, Quantum } from './core/quantum.js';
 import type { CommonOptions } from './core/types.js';
 import { checkClock, checkNumber, checkObject, optionalNumber } from './core/validate.js';
 
@@ -41,19 +42,52 @@ export class TokenBucket extends Gate {
     const capacity = checkNumber('capacity', o.capacity, { positive: true });
     const initial = optionalNumber('initialTokens', o.initialTokens, capacity);
     if (initial > capacity) throw new RangeError(`initialTokens must be at most capacity ${capacity}; got ${initial}`);
-    const tokens = new TokenBudget(
-      capacity,
-      optionalNumber('refillAmount', o.refillAmount, 1, { positive: true }),
-      checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true }),
-      initial,
-      checkClock(o.clock).now(),
-    );
-    super(o, { budgets: [tokens], admission: 'fifo' });
+    const quantum = Quantum.for(capacity);
+    const tokens = new TokenBudget({
+      capacity: checkUnits(quantum, 'capacity', capacity),
+      // More than the capacity per step refills exactly as much as the capacity does.
+      refillAmount: checkUnits(quantum, 'refillAmount', Math.min(capacity, optionalNumber('refillAmount', o.refillAmount, 1, { positive: true }))),
+      refillIntervalMs: checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true }),
+      initial: checkUnits(quantum, 'initialTokens', initial),
+      start: checkClock(o.clock).now(),
+    });
+    super(o, { budgets: [tokens], quantum, admission: 'fifo' });
     this.#tokens = tokens;
   }
 
   /** Tokens in the bucket now. */
   get tokens(): number {
-    return this.#tokens.available(this.clock.now());
+    return this.quantum.cost(this.#tokens.available(this.readNow()));
+  }
+
+  protected override updatableOptions(): readonly string[] {
+    return ['capacity', 'refillAmount', 'refillIntervalMs'];
+  }
+
+  /** The tokens carry over (capped at a lower capacity); the next step is counted from the last one. */
+  protected override prepareUpdate(o: Record<string, unknown>, now: number): (() => void) | undefined {
+    if (o.capacity === undefined && o.refillAmount === undefined && o.refillIntervalMs === undefined) return undefined;
+    const t = this.#tokens;
+    const shape = {
+      capacity: o.capacity === undefined ? t.capacity : this.toUnits('capacity', checkNumber('capacity', o.capacity, { positive: true })),
+      refillAmount:
+        o.refillAmount === undefined
+          ? t.refillAmount
+          : this.toUnits('refillAmount', Math.min(this.quantum.cost(t.capacity), checkNumber('refillAmount', o.refillAmount, { positive: true }))),
+      refillIntervalMs: o.refillIntervalMs === undefined ? t.refillIntervalMs : checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true }),
+    };
+    return () => t.reshape(shape, now);
+  }
+
+  /**
+   * Changes capacity or refill at run time; the tokens carry over.
+   *
+   * @example
+   * ```ts
+   * bucket.update({ refillIntervalMs: 500 });
+   * ```
+   */
+  override update(options: { capacity?: number; refillAmount?: number; refillIntervalMs?: number; maxWaitMs?: number; maxBypass?: number; maxPending?: number }): void {
+    super.update(options);
   }
 }

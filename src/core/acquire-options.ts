@@ -1,5 +1,5 @@
 import type { AcquireOptions } from './types.js';
-import { checkId, checkNumber, checkObject, checkSignal, optionalNumber } from './validate.js';
+import { checkId, checkNumber, checkObject, checkPriority, checkSignal, optionalNumber } from './validate.js';
 
 /** `AcquireOptions` as a limiter's own `acquire` may widen them (CreditSemaphore's `refundMs`). */
 export type CallOptions = AcquireOptions & { refundMs?: number };
@@ -10,6 +10,7 @@ export interface Entry {
   readonly maxWaitMs: number | undefined;
   readonly id: string | number | undefined;
   readonly refundMs: number;
+  readonly priority: number;
 }
 
 /**
@@ -18,7 +19,7 @@ export interface Entry {
  *
  * @example
  * ```ts
- * const entry = readAcquireOptions({ maxWaitMs: 500 }, { signal: undefined, maxWaitMs: undefined, id: undefined, refundMs: 0 }, false);
+ * const entry = readAcquireOptions({ maxWaitMs: 500 }, { signal: undefined, maxWaitMs: undefined, id: undefined, refundMs: 0, priority: 0 }, false);
  * entry.maxWaitMs; // 500
  * ```
  */
@@ -30,6 +31,7 @@ export function readAcquireOptions(options: unknown, defaults: Entry, perCallRef
     maxWaitMs: o.maxWaitMs === undefined ? defaults.maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true }),
     id: checkId(o.id),
     refundMs: perCallRefund ? optionalNumber('refundMs', o.refundMs, defaults.refundMs) : defaults.refundMs,
+    priority: o.priority === undefined ? 0 : checkPriority(o.priority),
   };
   signal?.throwIfAborted();
   return entry;

@@ -1,4 +1,7 @@
-import type { Waiter } from './waiter-queue.js';
+import { before, type Waiter } from './waiter.js';
+
+/** Earlier deadline first; equal deadlines in queue order, so the one blocking the others leaves first. */
+const earlier = (a: Waiter, b: Waiter): boolean => a.deadline < b.deadline || (a.deadline === b.deadline && before(a, b));
 
 /**
  * Queued waiters that have a deadline, as a binary min-heap on `deadline`: the limiter's one
@@ -21,7 +24,7 @@ export class DeadlineHeap {
     let i = heap.push(waiter) - 1;
     while (i > 0) {
       const parent = (i - 1) >>> 1;
-      if (heap[parent]!.deadline <= waiter.deadline) break;
+      if (!earlier(waiter, heap[parent]!)) break;
       heap[i] = heap[parent]!;
       i = parent;
     }
@@ -40,14 +43,12 @@ export class DeadlineHeap {
     return this.#heap.length === 0 ? Infinity : this.#heap[0]!.deadline;
   }
 
-  /** Queued waiters whose deadline is at or before `now` (before it, when `strict`), earliest first. They stay counted until `forget`. */
-  due(now: number, strict = false): Waiter[] {
-    const due: Waiter[] = [];
-    const isDue = (deadline: number) => deadline < now || (!strict && deadline === now);
-    for (this.#dropStale(); this.#heap.length > 0 && isDue(this.#heap[0]!.deadline); this.#dropStale()) {
-      due.push(this.#pop());
-    }
-    return due;
+  /** Removes and returns the queued waiter with the earliest deadline if it is before `limit`, or at it unless `strict`. It stays counted until `forget`. */
+  popDue(limit: number, strict: boolean): Waiter | undefined {
+    this.#dropStale();
+    const top = this.#heap[0];
+    if (top === undefined || top.deadline > limit || (strict && top.deadline === limit)) return undefined;
+    return this.#pop();
   }
 
   clear(): void {
@@ -73,8 +74,8 @@ export class DeadlineHeap {
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
-      if (child + 1 < n && heap[child + 1]!.deadline < heap[child]!.deadline) child++;
-      if (heap[child]!.deadline >= waiter.deadline) break;
+      if (child + 1 < n && earlier(heap[child + 1]!, heap[child]!)) child++;
+      if (!earlier(heap[child]!, waiter)) break;
       heap[i] = heap[child]!;
       i = child;
     }

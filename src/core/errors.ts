@@ -37,3 +37,43 @@ export class LimiterClosedError extends Error {
     super(message);
   }
 }
+
+/**
+ * The queue was full (`maxPending` waiters): the newcomer, or with `overflow: 'drop-oldest'` the
+ * oldest waiter of the lowest priority, is rejected with this. Nothing was taken.
+ *
+ * @example
+ * ```ts
+ * const sem = new ConcurrencySemaphore({ capacity: 1, maxPending: 100 });
+ * await sem.acquire().catch((e) => e instanceof QueueFullError && e.maxPending); // 100
+ * ```
+ */
+export class QueueFullError extends Error {
+  readonly code = 'ERR_QUEUE_FULL' as const;
+  override readonly name = 'QueueFullError';
+  constructor(
+    /** The bound that was reached. */
+    readonly maxPending: number,
+  ) {
+    super(`the queue is full (maxPending=${maxPending})`);
+  }
+}
+
+/**
+ * `clear()` emptied the queue: its waiters are rejected with this (or the reason given); the
+ * limiter stays open.
+ *
+ * @example
+ * ```ts
+ * const pending = sem.acquire();
+ * sem.clear();
+ * await pending.catch((e) => e.code); // 'ERR_QUEUE_CLEARED'
+ * ```
+ */
+export class QueueClearedError extends Error {
+  readonly code = 'ERR_QUEUE_CLEARED' as const;
+  override readonly name = 'QueueClearedError';
+  constructor(message = 'the queue was cleared') {
+    super(message);
+  }
+}

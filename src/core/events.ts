@@ -1,30 +1,35 @@
-import type { LimiterEvent } from './types.js';
+import type { Limiter, LimiterEvent } from './types.js';
 
-/** The `onEvent` option. */
-export type EventListener = (event: LimiterEvent) => void;
+/** The `onEvent` option: the event, and the limiter it happened to (its state already updated). */
+export type EventListener = (event: LimiterEvent, limiter: Limiter) => void;
 
 /**
- * Builds and delivers one event. Kept out of the limiters' hot paths (most have no listener),
- * and a listener that throws is ignored: its failure must not undo an admission or reach a caller.
+ * Builds one event. Kept out of the limiters' hot paths: most have no listener.
  *
  * @example
  * ```ts
- * deliver(console.log, 'admitted', 2, 'job-1', 1_000, 0);
+ * const event = makeEvent({ type: 'admitted', cost: 2, id: 'job-1', at: 1_000, waitedMs: 0 });
  * ```
  */
-export function deliver(
-  listener: EventListener,
-  type: LimiterEvent['type'],
-  cost: number,
-  id: string | number | undefined,
-  at: number,
-  waitedMs: number | undefined,
-): void {
-  const event: LimiterEvent = { type, cost, at };
-  if (id !== undefined) event.id = id;
-  if (waitedMs !== undefined) event.waitedMs = waitedMs;
+export function makeEvent(e: { type: LimiterEvent['type']; cost: number; id: string | number | undefined; at: number; waitedMs: number | undefined }): LimiterEvent {
+  const event: LimiterEvent = { type: e.type, cost: e.cost, at: e.at };
+  if (e.id !== undefined) event.id = e.id;
+  if (e.waitedMs !== undefined) event.waitedMs = e.waitedMs;
+  return event;
+}
+
+/**
+ * Delivers one event. A listener that throws is ignored: its failure must not undo an admission
+ * or reach a caller.
+ *
+ * @example
+ * ```ts
+ * deliver(console.log, event, limiter);
+ * ```
+ */
+export function deliver(listener: EventListener, event: LimiterEvent, limiter: Limiter): void {
   try {
-    listener(event);
+    listener(event, limiter);
   } catch {
     // Deliberately ignored: see above.
   }

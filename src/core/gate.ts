@@ -1,21 +1,51 @@
-import type { Budget } from './budget.js';
+/*
+ * The one implementation of the Limiter contract. How it works, in the invariants it keeps:
+ *
+ * - Fair entry. A newcomer is admitted at once only when nobody waits, nothing is paused and
+ *   every budget can pay it; otherwise it is queued and considered at the next scan. A newcomer
+ *   queued ahead of everyone (a higher priority) is that scan's reason: it is scanned at once.
+ * - Admissions happen only in a scan (or on the entry path above). A scan runs when what the
+ *   limiter can pay grows (a release, a refund or refill coming due, the drain reaching a waiting
+ *   cost, a server report), when a waiter leaves (abort, timeout, drop, clear) or a pause ends.
+ *   Who may be admitted is the queue's choice (`WaiterQueue.candidate`).
+ * - One timer. While anyone waits, the armed instant is the earliest of: the next deadline, the
+ *   end of a pause, and the instant the candidate becomes payable (`Budget.readyAt`, exact and
+ *   never early: budgets only grow with time between takes). Timers are whole ms, rounded up;
+ *   waking early re-arms, never admits. Nobody waiting: no timer.
+ * - Deadlines. At an instant, waiters due strictly before it are late and rejected before any
+ *   scan; a waiter due exactly at it may still be admitted, and only those that then still
+ *   cannot be paid are rejected, one at a time in queue order with a scan after each, so a head
+ *   timing out gives those behind it their chance in the same instant. Large waves are sliced.
+ * - Events are delivered only when the state is consistent: inside an operation they are queued
+ *   and delivered when it ends, so a listener may call anything (close included).
+ * - Arithmetic: costs are whole quanta (`Quantum`), so totals never depend on history.
+ */
 import { readAcquireOptions, type CallOptions, type Entry } from './acquire-options.js';
+import type { Budget } from './budget.js';
+import { AllOf } from './budgets/all-of.js';
+import { ServerCap } from './budgets/server-cap.js';
 import type { Clock } from './clock.js';
 import { ClockReader } from './clock-reader.js';
-import { deliver } from './events.js';
-import { AllOf } from './budgets/all-of.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import { LimiterClosedError, MaxWaitExceededError } from './errors.js';
-import { GatePermit } from './permit.js';
-import type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit } from './types.js';
-import { checkClock, checkCost, checkFunction, checkNumber, checkObject, checkOneOf, isCost, optionalNumber } from './validate.js';
+import { LimiterClosedError, MaxWaitExceededError, QueueClearedError, QueueFullError } from './errors.js';
+import { deliver, makeEvent } from './events.js';
+import { GatePermit, RELEASE, type PermitOwner, type PermitTerms } from './permit.js';
+import { checkUnits, type Quantum } from './quantum.js';
+import { QueueWatchers } from './queue-watchers.js';
+import { SignalGroups } from './signal-groups.js';
+import type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit, RunContext } from './types.js';
+import { checkClock, checkFunction, checkNumber, checkObject, checkOneOf, checkString, isCost, optionalNumber, throwBadCost } from './validate.js';
 import { WakeTimer } from './wake-timer.js';
+import { Waiter } from './waiter.js';
+import { WaiterQueue } from './waiter-queue.js';
 import { wrapWith } from './wrap.js';
-import { Waiter, WaiterQueue } from './waiter-queue.js';
+import { readServerReport } from '../server-report.js';
 
-/** What a limiter class hands its base: its budgets and defaults. */
+/** What a limiter class hands its base: its budgets (in whole quanta) and defaults. */
 export interface GateSetup {
   budgets: Budget[];
+  /** The quantum every budget counts in. */
+  quantum: Quantum;
   admission: 'fifo' | 'opportunistic';
   /** Release delay for permits that do not name one (CreditSemaphore's `refundMs`). */
   refundMs?: number;
@@ -23,73 +53,100 @@ export interface GateSetup {
   perCallRefund?: boolean;
 }
 
+/** At most this many waiters leave by timeout in one callback: larger waves go on 1 ms later. */
+const SLICE = 4_096;
+
+/** Options every limiter's `update` takes. */
+const COMMON_UPDATES = ['maxWaitMs', 'maxBypass', 'maxPending'];
+
+type EventType = LimiterEvent['type'];
+
 /**
  * The one implementation of the {@link Limiter} contract: a fair waiter queue paying from one or
  * more budgets at the same instant, with one timer. Each limiter is a subclass that only chooses
- * its budgets.
- *
- * Invariants: admissions happen only in a scan (or on the fast path while nobody waits); while
- * anyone waits, the armed instant is the earliest of the next deadline, the end of a pause, and
- * the instant the candidate (the head in fifo, the cheapest waiter in opportunistic) becomes
- * payable, which is exact because budgets only grow with time.
+ * its budgets (see the notes at the top of this file).
  *
  * @example
  * ```ts
  * class Unlimited extends Gate {
- *   constructor() { super({}, { budgets: [], admission: 'fifo' }); }
+ *   constructor() { super({}, { budgets: [], quantum: Quantum.for(1), admission: 'fifo' }); }
  * }
  * ```
  */
-export abstract class Gate implements Limiter {
+export abstract class Gate implements Limiter, PermitOwner {
   /** What every admission pays: the limiter's one budget, or all of them at once (`AllOf`). */
-  readonly #budget: Budget;
-  /** The budgets that never give back (rates): only the waits they impose are provable. */
-  readonly #rates: Budget[];
-  readonly #capacity: number;
+  #budget: Budget;
+  #own: Budget[];
+  #cap: ServerCap | undefined = undefined;
+  readonly #quantum: Quantum;
+  #capacity: number;
   readonly #clock: Clock;
+  readonly #time: ClockReader;
   readonly #queue: WaiterQueue;
-  readonly #deadlines = new DeadlineHeap();
-  readonly #fifo: boolean;
-  readonly #maxBypass: number;
-  readonly #maxWaitMs: number | undefined;
-  readonly #refundMs: number;
+  #deadlines: DeadlineHeap | undefined = undefined;
+  #signals: SignalGroups | undefined = undefined;
+  #watchers: QueueWatchers | undefined = undefined;
+  #timer: WakeTimer | undefined = undefined;
+  readonly #opportunistic: boolean;
+  #maxWaitMs: number | undefined;
+  #maxPending: number;
+  readonly #dropOldest: boolean;
   readonly #perCallRefund: boolean;
   /** What a call without options gets. */
-  readonly #defaults: Entry;
-  readonly #onEvent: ((event: LimiterEvent) => void) | undefined;
-  readonly #timer: WakeTimer;
-  readonly #time: ClockReader;
+  #defaults: Entry;
+  readonly #onEvent: ((event: LimiterEvent, limiter: Limiter) => void) | undefined;
+  readonly #name: string | undefined;
   #pausedUntil = -Infinity;
   #closed = false;
   #scanning = false;
-  #rescan = false;
+  /** Operations in progress: events wait in `#outbox` until the outermost one ends. */
+  #depth = 0;
+  #outbox: LimiterEvent[] = [];
+  #flushing = false;
+  #seq = 0;
   #admitted = 0;
   #timedOut = 0;
   #aborted = 0;
+  #rejected = 0;
+  /** Units of unreleased permits, and how many there are. */
+  #held = 0;
+  #running = 0;
 
   constructor(options: CommonOptions | undefined, setup: GateSetup) {
     const o = checkObject('options', options) as CommonOptions;
     this.#clock = checkClock(o.clock);
     this.#maxWaitMs = o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
     const admission = checkOneOf('admission', o.admission, ['fifo', 'opportunistic'], setup.admission);
-    this.#maxBypass = optionalNumber('maxBypass', o.maxBypass, Infinity, { integer: true, allowInfinity: true });
+    const maxBypass = optionalNumber('maxBypass', o.maxBypass, Infinity, { integer: true, allowInfinity: true });
+    this.#maxPending = optionalNumber('maxPending', o.maxPending, Infinity, { integer: true, allowInfinity: true });
+    this.#dropOldest = checkOneOf('overflow', o.overflow, ['reject', 'drop-oldest'], 'reject') === 'drop-oldest';
     if (o.onEvent !== undefined) checkFunction('onEvent', o.onEvent);
+    this.#name = o.name === undefined ? undefined : checkString('name', o.name);
     this.#onEvent = o.onEvent;
-    this.#fifo = admission === 'fifo' || this.#maxBypass === 0;
-    this.#queue = new WaiterQueue(!this.#fifo, !this.#fifo && this.#maxBypass !== Infinity);
+    this.#opportunistic = admission === 'opportunistic';
+    this.#queue = new WaiterQueue({ opportunistic: this.#opportunistic, maxBypass });
+    this.#own = setup.budgets;
     this.#budget = setup.budgets.length === 1 ? setup.budgets[0]! : new AllOf(setup.budgets);
-    this.#rates = setup.budgets.filter((b) => b.spends);
-    this.#capacity = this.#budget.capacity;
-    this.#refundMs = setup.refundMs ?? 0;
+    this.#quantum = setup.quantum;
+    this.#capacity = this.#quantum.cost(this.#budget.capacity);
     this.#perCallRefund = setup.perCallRefund ?? false;
     this.#time = new ClockReader(this.#clock, o.onEvent !== undefined || this.#budget.timed !== false);
-    this.#timer = new WakeTimer(this.#clock, () => this.#settle(this.#time.read()));
-    this.#defaults = Object.freeze({ signal: undefined, maxWaitMs: this.#maxWaitMs, id: undefined, refundMs: this.#refundMs });
+    this.#defaults = Object.freeze({ signal: undefined, maxWaitMs: this.#maxWaitMs, id: undefined, refundMs: setup.refundMs ?? 0, priority: 0 });
   }
 
   /** The clock this limiter reads. */
   protected get clock(): Clock {
     return this.#clock;
+  }
+
+  /** The quantum this limiter's budgets count in. */
+  protected get quantum(): Quantum {
+    return this.#quantum;
+  }
+
+  /** The name given in the options, if any. */
+  get name(): string | undefined {
+    return this.#name;
   }
 
   /** The largest cost this limiter can ever pay. */
@@ -99,7 +156,7 @@ export abstract class Gate implements Limiter {
 
   /** The largest cost payable now from the budgets alone (the queue and a pause are reported by `pending` and `stats().pausedUntil`). */
   get available(): number {
-    return this.#budget.available(this.#time.read());
+    return this.#quantum.cost(this.#budget.available(this.#time.read()));
   }
 
   /** How many waiters are queued. */
@@ -120,14 +177,14 @@ export abstract class Gate implements Limiter {
   }
 
   tryAcquire(cost: number = 1): Permit | undefined {
-    checkCost(cost, this.#capacity);
+    const units = this.#units(cost);
     if (this.#closed) throw new LimiterClosedError();
     const now = this.#time.now();
-    if (cost > 0 && !this.#canPayNow(cost, now)) return undefined;
-    return this.#admitNow(cost, now, this.#refundMs, undefined);
+    if (units > 0 && !this.#canPayNow(units, now)) return undefined;
+    return this.#admitNow(cost, units, now, this.#defaults);
   }
 
-  run<T>(fn: () => T | PromiseLike<T>, options?: CallOptions & { cost?: number }): Promise<T> {
+  run<T>(fn: (context: RunContext) => T | PromiseLike<T>, options?: CallOptions & { cost?: number }): Promise<T> {
     try {
       checkFunction('fn', fn);
     } catch (error) {
@@ -135,7 +192,7 @@ export abstract class Gate implements Limiter {
     }
     // Not an async function awaiting the permit: a suspended one would hold a few hundred bytes
     // more per waiter (its frame and await closures) for as long as the waiter is queued.
-    return this.acquire(options?.cost, options).then((permit) => runHolding(permit, fn));
+    return this.acquire(options?.cost, options).then((permit) => runHolding(permit, fn, options?.signal));
   }
 
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, cost: number = 1): (...args: A) => Promise<Awaited<R>> {
@@ -151,37 +208,133 @@ export abstract class Gate implements Limiter {
     if (this.#queue.size > 0) this.#arm(now);
   }
 
-  retryAfterMs(cost: number = 1): number {
-    checkCost(cost, this.#capacity);
-    if (cost === 0) return 0;
+  resume(): void {
     const now = this.#time.read();
-    const at = Math.max(this.#pausedUntil, this.#budget.readyAt(cost, now));
+    if (this.#closed || this.#pausedUntil <= now) return;
+    this.#pausedUntil = -Infinity;
+    if (this.#queue.size > 0) this.#settle(now);
+  }
+
+  observe(input: unknown): void {
+    const report = readServerReport(input);
+    if (this.#closed) return;
+    const now = this.#time.read();
+    this.#begin();
+    try {
+      if (report.retryAfterMs !== undefined) this.pause(report.retryAfterMs);
+      if (report.remaining === undefined || report.resetInMs === undefined) return;
+      const cap = this.#serverCap();
+      const resetAt = now + report.resetInMs;
+      // Whole units, rounded down: a report never lets through more than it said.
+      const remaining = Math.floor(Math.min(report.remaining, this.#capacity) * this.#quantum.scale);
+      cap.report(remaining, resetAt, now);
+      this.#time.until(resetAt);
+      if (this.#queue.size > 0) this.#settle(now);
+    } finally {
+      this.#end();
+    }
+  }
+
+  update(options: Record<string, unknown>): void {
+    const o = checkObject('options', options);
+    const allowed = [...COMMON_UPDATES, ...this.updatableOptions()];
+    for (const key of Object.keys(o)) {
+      if (!allowed.includes(key)) throw new TypeError(`update: ${key} is not an option that can be updated (${allowed.join(', ')})`);
+    }
+    const maxWaitMs = 'maxWaitMs' in o ? (o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true })) : this.#maxWaitMs;
+    const maxBypass = 'maxBypass' in o ? optionalNumber('maxBypass', o.maxBypass, Infinity, { integer: true, allowInfinity: true }) : undefined;
+    const maxPending = 'maxPending' in o ? optionalNumber('maxPending', o.maxPending, Infinity, { integer: true, allowInfinity: true }) : this.#maxPending;
+    const now = this.#time.read();
+    const apply = this.prepareUpdate(o, now);
+    if (this.#closed) return;
+    this.#begin();
+    try {
+      this.#maxWaitMs = maxWaitMs;
+      this.#maxPending = maxPending;
+      this.#defaults = Object.freeze({ ...this.#defaults, maxWaitMs });
+      if (maxBypass !== undefined) this.#queue.maxBypass = maxBypass;
+      apply?.();
+      this.#capacity = this.#quantum.cost(this.#budget.capacity);
+      this.#rejectAbove(this.#budget.capacity, now);
+      if (this.#queue.size > 0) this.#settle(now);
+    } finally {
+      this.#end();
+    }
+  }
+
+  retryAfterMs(cost: number = 1): number {
+    const units = this.#units(cost);
+    if (units === 0) return 0;
+    const now = this.#time.read();
+    const at = Math.max(this.#pausedUntil, this.#budget.readyAt(units, now));
     return at <= now ? 0 : Math.ceil(at - now);
   }
 
   stats(): LimiterStats {
     const now = this.#time.read();
+    const q = this.#quantum;
     return {
-      available: this.#budget.available(now),
+      available: q.cost(this.#budget.available(now)),
       pending: this.#queue.size,
       admitted: this.#admitted,
       timedOut: this.#timedOut,
       aborted: this.#aborted,
+      rejected: this.#rejected,
+      held: q.cost(this.#held),
+      running: this.#running,
       pausedUntil: now < this.#pausedUntil ? this.#pausedUntil : undefined,
     };
+  }
+
+  onEmpty(): Promise<void> {
+    return this.#watch(1, false);
+  }
+
+  onIdle(): Promise<void> {
+    return this.#watch(1, true);
+  }
+
+  onSizeLessThan(n: number): Promise<void> {
+    try {
+      checkNumber('n', n, { positive: true, allowInfinity: true });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#watch(n, false);
+  }
+
+  clear(reason?: unknown): void {
+    if (this.#closed || this.#queue.size === 0) return;
+    const now = this.#time.read();
+    this.#begin();
+    try {
+      const error = reason === undefined ? new QueueClearedError() : reason;
+      for (const waiter of this.#drainQueue()) {
+        waiter.reject(error);
+        this.#emit('cleared', waiter.cost, waiter.id, now, now - waiter.since);
+      }
+      this.#arm(now);
+    } finally {
+      this.#end();
+    }
   }
 
   close(reason?: unknown): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#timer.arm(Infinity, 0);
-    const error = reason === undefined ? new LimiterClosedError() : reason;
+    this.#timer?.arm(Infinity, 0);
+    if (this.#queue.size === 0 && this.#watchers === undefined) return;
     const now = this.#time.read();
-    this.#deadlines.clear();
-    for (const waiter of this.#queue.drain()) {
-      this.#detach(waiter);
-      waiter.reject(error);
-      this.#emit('closed', waiter.cost, waiter.id, now, now - waiter.since);
+    const error = reason === undefined ? new LimiterClosedError() : reason;
+    this.#begin();
+    try {
+      for (const waiter of this.#drainQueue()) {
+        waiter.reject(error);
+        this.#emit('closed', waiter.cost, waiter.id, now, now - waiter.since);
+      }
+      this.#watchers?.rejectAll(error);
+    } finally {
+      this.#end();
     }
   }
 
@@ -190,9 +343,10 @@ export abstract class Gate implements Limiter {
   }
 
   /**
-   * True when the limiter is as new: nobody waiting, nothing held or refunding, nothing left to
-   * refill or drain, and not paused. Replacing an idle limiter with a fresh one changes nothing a
-   * caller could observe but its counts, which is what lets `KeyedLimiter` drop it.
+   * True when the limiter is as new: nobody waiting, nothing held (slots, credits) or refunding,
+   * nothing left to refill or drain, no server report in force, and not paused. Replacing an idle
+   * limiter with a fresh one changes nothing a caller could observe but its counts, which is
+   * what lets `KeyedLimiter` drop it.
    *
    * @example
    * ```ts
@@ -210,19 +364,61 @@ export abstract class Gate implements Limiter {
 
   /** `tryAcquire` would succeed now (LeakyBucketLimiter's `hasCapacity`). */
   protected canAdmitNow(cost: number): boolean {
-    checkCost(cost, this.#capacity);
-    return !this.#closed && (cost === 0 || this.#canPayNow(cost, this.#time.read()));
+    const units = this.#units(cost);
+    return !this.#closed && (units === 0 || this.#canPayNow(units, this.#time.read()));
+  }
+
+  /** The names `update` takes beyond the common ones. */
+  protected updatableOptions(): readonly string[] {
+    return [];
+  }
+
+  /**
+   * Checks the limiter's own options of an `update` (throwing as the constructor does) and
+   * returns what applies them, or undefined. Nothing may change before every option is checked.
+   */
+  protected prepareUpdate(_options: Record<string, unknown>, _now: number): (() => void) | undefined {
+    return undefined;
+  }
+
+  /** `value` (an option named `name`) in whole quanta: a `RangeError` when it is finer than the quantum or too large for it. */
+  protected toUnits(name: string, value: number): number {
+    return checkUnits(this.#quantum, name, value);
+  }
+
+  /** Throttle's `update({ limits })`: the budgets paid from now on (those kept keep their state). */
+  protected replaceBudgets(budgets: Budget[]): void {
+    this.#own = budgets;
+    const all = this.#cap === undefined ? budgets : [...budgets, this.#cap];
+    this.#budget = all.length === 1 ? all[0]! : new AllOf(all);
+  }
+
+  /** CreditSemaphore's `update({ refundMs })`: the delay of permits released from now on that name none. */
+  protected setDefaultRefund(refundMs: number): void {
+    this.#defaults = Object.freeze({ ...this.#defaults, refundMs });
+  }
+
+  /** For budgets that report on their own schedule (refunds). */
+  protected emitEvent(type: EventType, cost: number, id: string | number | undefined, at: number): void {
+    this.#emit(type, cost, id, at, undefined);
+  }
+
+  /** The clock's instant as this limiter last read it, reading afresh. */
+  protected readNow(): number {
+    return this.#time.read();
   }
 
   /**
    * A permit for a call without options that can be admitted now with a positive cost, else
    * undefined (errors are left to `#enter`). `tryAcquire` keeps its own throwing copy of these
-   * steps: routing it through here costs it about a third of its time (measured, 17 → 26 ns).
+   * steps: routing it through here costs it about a third of its time.
    */
   #payableAtOnce(cost: number): Permit | undefined {
-    if (this.#closed || !isCost(cost, this.#capacity) || cost === 0) return undefined;
+    if (this.#closed || !isCost(cost, this.#capacity)) return undefined;
+    const units = this.#quantum.units(cost);
+    if (!(units > 0)) return undefined;
     const now = this.#time.now();
-    return this.#canPayNow(cost, now) ? this.#admitNow(cost, now, this.#refundMs, undefined) : undefined;
+    return this.#canPayNow(units, now) ? this.#admitNow(cost, units, now, this.#defaults) : undefined;
   }
 
   #enterOrReject(cost: number, options: CallOptions | undefined): Promise<Permit> {
@@ -234,78 +430,107 @@ export abstract class Gate implements Limiter {
   }
 
   #enter(cost: number, options: CallOptions | undefined): Promise<Permit> {
-    checkCost(cost, this.#capacity);
-    // Most calls pass no options: the defaults are read once, which keeps this path short enough to inline.
+    const units = this.#units(cost);
     const entry = options === undefined ? this.#defaults : readAcquireOptions(options, this.#defaults, this.#perCallRefund);
     if (this.#closed) throw new LimiterClosedError();
-
     // A deadline is a real instant: it needs a fresh reading.
     const now = entry.maxWaitMs === undefined ? this.#time.now() : this.#time.read();
-    // Fair entry: with anyone queued, a newcomer joins the back even if it could be paid now.
-    if (cost === 0 || this.#canPayNow(cost, now)) return Promise.resolve(this.#admitNow(cost, now, entry.refundMs, entry.id));
-    return this.#wait(cost, now, entry);
+    if (units === 0 || this.#canPayNow(units, now)) return Promise.resolve(this.#admitNow(cost, units, now, entry));
+    return this.#wait(cost, units, now, entry);
   }
 
   /** Queues a newcomer that cannot be admitted now (kept apart so the admitted-at-once path stays short). */
-  #wait(cost: number, now: number, { maxWaitMs, signal, id, refundMs }: Entry): Promise<Permit> {
-    if (maxWaitMs !== undefined && this.#provablyLate(cost, now, maxWaitMs)) {
-      this.#timedOut++;
-      this.#emit('timeout', cost, id, now, 0);
-      throw new MaxWaitExceededError(maxWaitMs, 0);
+  #wait(cost: number, units: number, now: number, entry: Entry): Promise<Permit> {
+    const { maxWaitMs, signal, id, priority } = entry;
+    this.#begin();
+    try {
+      if (maxWaitMs !== undefined && this.#provablyLate(units, now, maxWaitMs)) {
+        this.#timedOut++;
+        this.#emit('timeout', cost, id, now, 0);
+        throw new MaxWaitExceededError(maxWaitMs, 0);
+      }
+      const dropped = this.#queue.size >= this.#maxPending && this.#overflow(cost, id, priority, now);
+      const waiter = new Waiter({ cost, units, priority, seq: this.#seq++, id, refundMs: entry.refundMs, since: now, maxWaitMs });
+      const promise = waiter.promise();
+      const ahead = this.#queue.push(waiter);
+      if (signal !== undefined) (this.#signals ??= new SignalGroups(this.#onAbort)).add(waiter, signal);
+      if (waiter.deadline !== Infinity) {
+        (this.#deadlines ??= new DeadlineHeap()).push(waiter);
+        this.#time.until(waiter.deadline);
+      }
+      this.#emit('queued', cost, id, now, undefined);
+      if (dropped || (ahead && this.#queue.size > 1)) this.#settle(now);
+      else this.#armForNewcomer(waiter, now);
+      return promise;
+    } finally {
+      this.#end();
     }
-
-    const waiter = new Waiter(cost, id, refundMs, now, maxWaitMs === undefined ? Infinity : now + maxWaitMs, this.#onAbort);
-    const promise = waiter.promise();
-    this.#queue.push(waiter);
-    if (signal !== undefined) {
-      waiter.signal = signal;
-      signal.addEventListener('abort', waiter, { once: true });
-    }
-    if (waiter.deadline !== Infinity) {
-      this.#deadlines.push(waiter);
-      this.#time.until(waiter.deadline);
-    }
-    this.#emit('queued', cost, id, now, undefined);
-    this.#armForNewcomer(waiter, now);
-    return promise;
   }
 
-  #canPayNow(cost: number, now: number): boolean {
-    return this.#queue.size === 0 && now >= this.#pausedUntil && cost <= this.#budget.available(now);
+  /** The queue is full: throws for the newcomer, or drops the oldest of the lowest priority (true). */
+  #overflow(cost: number, id: string | number | undefined, priority: number, now: number): boolean {
+    const lowest = this.#queue.lowest();
+    if (!this.#dropOldest || lowest === undefined || priority < lowest.priority) {
+      this.#rejected++;
+      this.#emit('rejected', cost, id, now, 0);
+      throw new QueueFullError(this.#maxPending);
+    }
+    this.#leave(lowest);
+    this.#rejected++;
+    lowest.reject(new QueueFullError(this.#maxPending));
+    this.#emit('rejected', lowest.cost, lowest.id, now, now - lowest.since);
+    return true;
+  }
+
+  #canPayNow(units: number, now: number): boolean {
+    return this.#queue.size === 0 && now >= this.#pausedUntil && units <= this.#budget.available(now);
   }
 
   /**
-   * Only a wait that budgets which never give back (rates) make longer than `maxWaitMs` is
-   * provable: a release could shorten any other.
+   * Only a wait that a pause or budgets which never give back (rates, a server's report) make
+   * longer is provable: a release could shorten any other (even `maxWaitMs: 0` may be admitted
+   * by a scan in the same instant).
    */
-  #provablyLate(cost: number, now: number, maxWaitMs: number): boolean {
+  #provablyLate(units: number, now: number, maxWaitMs: number): boolean {
     let at = this.#pausedUntil;
-    for (const rate of this.#rates) at = Math.max(at, rate.readyAt(cost, now));
+    for (const budget of this.#own) if (budget.spends) at = Math.max(at, budget.readyAt(units, now));
+    if (this.#cap !== undefined) at = Math.max(at, this.#cap.readyAt(units, now));
     return at - now > maxWaitMs;
   }
 
-  #admitNow(cost: number, now: number, refundMs: number, id: string | number | undefined): Permit {
-    if (cost > 0) this.#budget.take(cost, now);
+  #admitNow(cost: number, units: number, now: number, terms: PermitTerms): Permit {
+    if (units > 0) this.#budget.take(units, now);
     this.#admitted++;
-    this.#emit('admitted', cost, id, now, 0);
-    return new GatePermit(cost, this.#onRelease, refundMs, id);
+    this.#running++;
+    this.#held += units;
+    this.#emit('admitted', cost, terms.id, now, 0);
+    return new GatePermit(this, cost, terms);
   }
 
-  readonly #onRelease = (permit: GatePermit): void => {
-    if (permit.cost === 0) return;
+  /** A permit's first release. */
+  [RELEASE](permit: GatePermit): void {
+    const units = this.#quantum.units(permit.cost);
+    this.#running--;
+    this.#held -= units;
+    const terms = permit.terms;
     // A refund falls due at a real instant: it needs a fresh reading.
-    const now = permit.refundMs > 0 ? this.#time.read() : this.#time.now();
-    const grows = this.#budget.release(permit.cost, now, permit.refundMs, permit.id);
+    const now = terms.refundMs > 0 ? this.#time.read() : this.#time.now();
+    const grows = units === 0 ? Infinity : this.#budget.release(units, now, terms.refundMs, terms.id);
     // Most releases give back at once to a limiter nobody waits on or listens to: they end here,
     // which keeps this small enough for the caller's loop to inline it.
-    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined) return;
+    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined) return;
     this.#released(permit, grows, now);
-  };
+  }
 
   #released(permit: GatePermit, grows: number, now: number): void {
-    if (grows > now && grows !== Infinity) this.#time.until(grows); // a refund coming due
-    this.#emit('released', permit.cost, permit.id, now, undefined);
-    if (this.#queue.size > 0 && !this.#closed) this.#grown(grows, now);
+    this.#begin();
+    try {
+      if (grows > now && grows !== Infinity) this.#time.until(grows); // a refund coming due
+      this.#emit('released', permit.cost, permit.terms.id, now, undefined);
+      if (this.#queue.size > 0 && !this.#closed) this.#grown(grows, now);
+    } finally {
+      this.#end();
+    }
   }
 
   /**
@@ -314,64 +539,75 @@ export abstract class Gate implements Limiter {
    */
   #grown(grows: number, now: number): void {
     if (grows <= now) this.#settle(now);
-    else if (grows !== Infinity) this.#fifo ? this.#arm(now) : this.#timer.arm(Math.min(this.#timer.armedAt, grows), now);
+    else if (grows !== Infinity) {
+      if (this.#opportunistic) this.#armAt(Math.min(this.#timer?.armedAt ?? Infinity, grows), now);
+      else this.#arm(now);
+    }
   }
 
-  readonly #onAbort = (waiter: Waiter): void => {
-    if (!waiter.queued) return;
+  readonly #onAbort = (waiters: Waiter[], reason: unknown): void => {
     const now = this.#time.read();
-    this.#leave(waiter);
-    this.#aborted++;
-    waiter.reject(waiter.signal!.reason);
-    this.#emit('aborted', waiter.cost, waiter.id, now, now - waiter.since);
-    this.#settle(now);
+    this.#begin();
+    try {
+      for (const waiter of waiters) {
+        if (!waiter.queued) continue;
+        this.#leave(waiter);
+        this.#aborted++;
+        waiter.reject(reason);
+        this.#emit('aborted', waiter.cost, waiter.id, now, now - waiter.since);
+      }
+      if (!this.#closed) this.#settle(now);
+    } finally {
+      this.#end();
+    }
   };
 
-  /**
-   * Reject what is already past its deadline, admit what can be paid, then reject what is due now
-   * (admission at the deadline instant is in time), then scan again since those leaving may have
-   * blocked others; then arm. The first pass matters when the timer could only fire after the
-   * deadline (a 0 ms or fractional `maxWaitMs`, a late real timer): a waiter is never admitted late.
-   */
   #settle(now: number): void {
-    this.#expire(now, true);
-    this.#scan(now);
-    if (this.#expire(now, false)) this.#scan(now);
-    this.#arm(now);
-  }
-
-  /** Rejects waiters whose deadline is before `now` (`strict`) or at/before it; true if any. */
-  #expire(now: number, strict: boolean): boolean {
-    if (this.#deadlines.size === 0) return false;
-    const due = this.#deadlines.due(now, strict);
-    for (const waiter of due) {
-      this.#leave(waiter);
-      this.#timedOut++;
-      const waited = now - waiter.since;
-      waiter.reject(new MaxWaitExceededError(waiter.deadline - waiter.since, waited));
-      this.#emit('timeout', waiter.cost, waiter.id, now, waited);
+    this.#begin();
+    try {
+      let work = 0;
+      const deadlines = this.#deadlines;
+      if (deadlines !== undefined && deadlines.size > 0) {
+        // Late: due strictly before now. Never admitted, whatever a scan could pay.
+        for (let late = deadlines.popDue(now, true); late !== undefined; late = deadlines.popDue(now, true)) {
+          this.#timeout(late, now);
+          if (++work >= SLICE) return this.#armAt(now, now);
+        }
+      }
+      for (;;) {
+        this.#scan(now);
+        // Due exactly now and still not admitted: leaves, and those behind it get their chance.
+        const due = deadlines?.popDue(now, false);
+        if (due === undefined) break;
+        this.#timeout(due, now);
+        if (++work >= SLICE) return this.#armAt(now, now);
+      }
+      this.#arm(now);
+    } finally {
+      this.#end();
     }
-    return due.length > 0;
   }
 
-  /** A listener may call back into the limiter mid-scan; such a call only asks for another pass. */
+  #timeout(waiter: Waiter, now: number): void {
+    this.#leave(waiter);
+    this.#timedOut++;
+    const waited = now - waiter.since;
+    waiter.reject(new MaxWaitExceededError(waiter.maxWaitMs!, waited));
+    this.#emit('timeout', waiter.cost, waiter.id, now, waited);
+  }
+
   #scan(now: number): void {
-    if (this.#scanning) {
-      this.#rescan = true;
-      return;
-    }
+    if (this.#scanning) return;
     this.#scanning = true;
     try {
-      do {
-        this.#rescan = false;
-        const queue = this.#queue;
-        while (queue.size > 0 && !this.#closed && now >= this.#pausedUntil) {
-          const payable = this.#budget.available(now);
-          const waiter = this.#fifo || queue.bypassed >= this.#maxBypass ? queue.head()! : queue.firstFit(payable);
-          if (waiter === undefined || waiter.cost > payable) break;
-          this.#admitWaiter(waiter, now);
-        }
-      } while (this.#rescan);
+      const queue = this.#queue;
+      while (queue.size > 0 && !this.#closed && now >= this.#pausedUntil) {
+        const waiter = queue.candidate(this.#budget.available(now));
+        if (waiter === undefined) break;
+        // A sliced wave of timeouts may not have reached it yet: late is never admitted.
+        if (waiter.deadline < now) this.#timeout(waiter, now);
+        else this.#admitWaiter(waiter, now);
+      }
     } finally {
       this.#scanning = false;
     }
@@ -380,10 +616,27 @@ export abstract class Gate implements Limiter {
   #admitWaiter(waiter: Waiter, now: number): void {
     this.#queue.admit(waiter);
     this.#detach(waiter);
-    this.#budget.take(waiter.cost, now);
+    this.#budget.take(waiter.units, now);
     this.#admitted++;
-    waiter.resolve(new GatePermit(waiter.cost, this.#onRelease, waiter.refundMs, waiter.id));
+    this.#running++;
+    this.#held += waiter.units;
+    waiter.resolve(new GatePermit(this, waiter.cost, waiter));
     this.#emit('admitted', waiter.cost, waiter.id, now, now - waiter.since);
+  }
+
+  /** A capacity lowered by `update` rejects the waiters it can never pay, as `acquire` would. */
+  #rejectAbove(units: number, now: number): void {
+    for (const waiter of this.#queue.list()) {
+      if (waiter.units <= units) continue;
+      this.#leave(waiter);
+      this.#rejected++;
+      try {
+        throwBadCost(waiter.cost, this.#capacity, 'cost');
+      } catch (error) {
+        waiter.reject(error);
+      }
+      this.#emit('rejected', waiter.cost, waiter.id, now, now - waiter.since);
+    }
   }
 
   #leave(waiter: Waiter): void {
@@ -392,57 +645,109 @@ export abstract class Gate implements Limiter {
   }
 
   #detach(waiter: Waiter): void {
-    if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
-    if (waiter.deadline !== Infinity) this.#deadlines.forget();
+    if (waiter.group !== undefined) this.#signals!.remove(waiter);
+    if (waiter.deadline !== Infinity) this.#deadlines!.forget();
   }
 
-  /** After a scan every waiter left is unpayable or blocked behind the head, so the candidate's instant is in the future. */
+  /** Empties the queue (clear, close): every waiter leaves its signal; the deadlines are dropped at once. */
+  #drainQueue(): Waiter[] {
+    const waiters = this.#queue.drain();
+    for (const waiter of waiters) if (waiter.group !== undefined) this.#signals!.remove(waiter);
+    this.#deadlines?.clear();
+    return waiters;
+  }
+
+  /** After a scan every waiter left is unpayable or blocked, so the candidate's instant is in the future. */
   #arm(now: number): void {
     const queue = this.#queue;
     let at = Infinity;
     if (queue.size > 0 && !this.#closed) {
-      if (now < this.#pausedUntil) at = this.#pausedUntil;
-      else {
-        const blocked = this.#fifo || queue.bypassed >= this.#maxBypass;
-        at = this.#budget.readyAt(blocked ? queue.head()!.cost : queue.minCost(), now);
-      }
-      at = Math.min(at, this.#deadlines.next());
+      at = now < this.#pausedUntil ? this.#pausedUntil : this.#budget.readyAt(queue.neededUnits(), now);
+      if (this.#deadlines !== undefined) at = Math.min(at, this.#deadlines.next());
     }
-    this.#timer.arm(at, now);
+    this.#armAt(at, now);
   }
 
   /**
-   * A newcomer is considered at the next scan, so it never triggers one; it may only bring the
-   * wake-up forward: for its deadline, when it cannot be paid now, or, when it can (parked by
-   * fair entry), for the next refund or refill step: that is its next scan in opportunistic
-   * mode, and nothing else may be armed for it (after a scan every other waiter is unpayable).
+   * A newcomer that is not scanned at once may only bring the wake-up forward: for its deadline,
+   * when it cannot be paid now, or, when it can (parked by fair entry), for the next refund or
+   * refill step: that is its next scan in opportunistic mode.
    */
   #armForNewcomer(waiter: Waiter, now: number): void {
-    let at = Math.min(this.#timer.armedAt, waiter.deadline);
+    let at = Math.min(this.#timer?.armedAt ?? Infinity, waiter.deadline);
     if (now < this.#pausedUntil) at = Math.min(at, this.#pausedUntil);
-    else if (!this.#fifo || this.#queue.size === 1) {
-      const ready = this.#budget.readyAt(waiter.cost, now);
-      if (ready > now) at = Math.min(at, ready);
-      else at = Math.min(at, this.#budget.nextStep(now));
+    else if (this.#opportunistic || this.#queue.size === 1) {
+      const ready = this.#budget.readyAt(waiter.units, now);
+      at = Math.min(at, ready > now ? ready : this.#budget.nextStep(now));
+    }
+    this.#armAt(at, now);
+  }
+
+  #armAt(at: number, now: number): void {
+    if (this.#closed) at = Infinity;
+    if (this.#timer === undefined) {
+      if (at === Infinity) return;
+      this.#timer = new WakeTimer(this.#clock, () => this.#settle(this.#time.read()));
     }
     this.#timer.arm(at, now);
   }
 
-  /** On every hot path, and most limiters have no listener: building the event stays out of line. */
-  #emit(type: LimiterEvent['type'], cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
-    if (this.#onEvent !== undefined) deliver(this.#onEvent, type, cost, id, at, waitedMs);
+  #serverCap(): ServerCap {
+    if (this.#cap === undefined) {
+      this.#cap = new ServerCap();
+      this.#budget = new AllOf([...this.#own, this.#cap]);
+    }
+    return this.#cap;
   }
 
-  /** For budgets that report on their own schedule (refunds). */
-  protected emitEvent(type: LimiterEvent['type'], cost: number, id: string | number | undefined, at: number): void {
-    this.#emit(type, cost, id, at, undefined);
+  #units(cost: number): number {
+    if (!isCost(cost, this.#capacity)) throwBadCost(cost, this.#capacity, 'cost');
+    const units = this.#quantum.units(cost);
+    return Number.isNaN(units) ? checkUnits(this.#quantum, 'cost', cost) : units;
+  }
+
+  #watch(below: number, idle: boolean): Promise<void> {
+    if (this.#closed) return Promise.reject(new LimiterClosedError());
+    return (this.#watchers ??= new QueueWatchers()).add(below, idle, this.#queue.size, this.#running);
+  }
+
+  #begin(): void {
+    this.#depth++;
+  }
+
+  /** The outermost operation ends: deliver what it emitted, then resolve what waited for the queue. */
+  #end(): void {
+    if (--this.#depth > 0) return;
+    if (this.#outbox.length > 0) this.#flush();
+    this.#watchers?.check(this.#queue.size, this.#running);
+  }
+
+  #flush(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    const outbox = this.#outbox;
+    try {
+      // A listener's own calls append here (their operations end while this one flushes): delivered in order.
+      for (let i = 0; i < outbox.length; i++) deliver(this.#onEvent!, outbox[i]!, this);
+    } finally {
+      outbox.length = 0;
+      this.#flushing = false;
+    }
+  }
+
+  /** On every hot path, and most limiters have no listener: building the event stays out of line. */
+  #emit(type: EventType, cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
+    if (this.#onEvent === undefined) return;
+    const event = makeEvent({ type, cost, id, at, waitedMs });
+    if (this.#depth > 0 || this.#flushing) this.#outbox.push(event);
+    else deliver(this.#onEvent, event, this);
   }
 }
 
 /** Calls `fn` and releases `permit` when it settles, fulfilled or rejected (also when it throws synchronously). */
-async function runHolding<T>(permit: Permit, fn: () => T | PromiseLike<T>): Promise<T> {
+async function runHolding<T>(permit: Permit, fn: (context: RunContext) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
   try {
-    return await fn();
+    return await fn({ signal });
   } finally {
     permit.release();
   }

@@ -1,11 +1,23 @@
 import type { Permit } from './types.js';
 
-/** What a permit needs from its limiter: called once, on the first release. */
-export type ReleaseHandler = (permit: GatePermit) => void;
+/** The key of the method a permit calls on its limiter on its first release. */
+export const RELEASE = Symbol('release');
+
+/** What a permit needs from its limiter. */
+export interface PermitOwner {
+  [RELEASE](permit: GatePermit): void;
+}
+
+/** Where a permit's refund delay and id come from: the call's options, or its waiter. */
+export interface PermitTerms {
+  readonly refundMs: number;
+  readonly id: string | number | undefined;
+}
 
 /**
- * The one permit class of every limiter. `release` is idempotent, so disposing a permit that
- * was already released never refunds twice.
+ * The one permit class of every limiter. `release` is idempotent, so disposing a permit that was
+ * already released never refunds twice. It holds its limiter, not a closure: permits and
+ * limiters stay small.
  *
  * @example
  * ```ts
@@ -14,21 +26,22 @@ export type ReleaseHandler = (permit: GatePermit) => void;
  * ```
  */
 export class GatePermit implements Permit {
-  #onRelease: ReleaseHandler | undefined;
+  #owner: PermitOwner | undefined;
+  /** @internal */ readonly terms: PermitTerms;
   constructor(
+    owner: PermitOwner,
     readonly cost: number,
-    onRelease: ReleaseHandler,
-    /** @internal */ readonly refundMs: number,
-    /** @internal */ readonly id: string | number | undefined,
+    terms: PermitTerms,
   ) {
-    this.#onRelease = onRelease;
+    this.#owner = owner;
+    this.terms = terms;
   }
 
   release(): void {
-    const onRelease = this.#onRelease;
-    if (onRelease === undefined) return;
-    this.#onRelease = undefined;
-    onRelease(this);
+    const owner = this.#owner;
+    if (owner === undefined) return;
+    this.#owner = undefined;
+    owner[RELEASE](this);
   }
 
   [Symbol.dispose](): void {

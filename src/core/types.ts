@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { ServerReport } from '../server-report.js';
 
 /**
  * Per-call options of `acquire` and `run`.
@@ -15,6 +16,8 @@ export interface AcquireOptions {
   maxWaitMs?: number;
   /** Carried into the events of this call. */
   id?: string | number;
+  /** Higher is admitted first (default 0); within one priority, the limiter's admission rule. */
+  priority?: number;
 }
 
 /**
@@ -57,12 +60,12 @@ export interface Permit {
  * ```
  */
 export interface LimiterEvent {
-  type: 'queued' | 'admitted' | 'released' | 'refunded' | 'aborted' | 'timeout' | 'closed';
+  type: 'queued' | 'admitted' | 'released' | 'refunded' | 'aborted' | 'timeout' | 'closed' | 'rejected' | 'cleared';
   cost: number;
   id?: string | number;
   /** Clock milliseconds: for `refunded`, the instant the credits came due. */
   at: number;
-  /** For `admitted`, `aborted`, `timeout` and `closed`: how long the waiter waited. */
+  /** For `admitted`, `aborted`, `timeout`, `closed`, `cleared` and `rejected`: how long the waiter waited. */
   waitedMs?: number;
 }
 
@@ -80,6 +83,12 @@ export interface LimiterStats {
   admitted: number;
   timedOut: number;
   aborted: number;
+  /** Waiters turned away by a full queue (the newcomer or a dropped waiter), or by a lowered capacity. */
+  rejected: number;
+  /** Cost of the permits not yet released. */
+  held: number;
+  /** Permits not yet released. */
+  running: number;
   /** Clock ms at which a pause ends, or `undefined` when not paused. */
   pausedUntil: number | undefined;
 }
@@ -101,8 +110,31 @@ export interface CommonOptions {
   admission?: 'fifo' | 'opportunistic';
   /** Opportunistic only: how many later arrivals may overtake a waiter before it blocks them. */
   maxBypass?: number;
-  /** Receives every {@link LimiterEvent}; a listener that throws is ignored. */
-  onEvent?: (event: LimiterEvent) => void;
+  /**
+   * Receives every {@link LimiterEvent}, and the limiter (its state already updated: `pending`
+   * after the event). Called when the limiter is consistent, so it may call any of its methods;
+   * a listener that throws is ignored.
+   */
+  onEvent?: (event: LimiterEvent, limiter: Limiter) => void;
+  /** At most this many waiters queued (default `Infinity`). */
+  maxPending?: number;
+  /** With `maxPending` waiters queued: reject the newcomer (`'reject'`, default) or the oldest waiter of the lowest priority (`'drop-oldest'`). */
+  overflow?: 'reject' | 'drop-oldest';
+  /** A name for metrics and diagnostics. */
+  name?: string;
+}
+
+/**
+ * What `run` hands the task.
+ *
+ * @example
+ * ```ts
+ * await limiter.run(({ signal }) => fetch(url, { signal }), { signal: AbortSignal.timeout(5_000) });
+ * ```
+ */
+export interface RunContext {
+  /** The `signal` given to `run`, if any. */
+  signal: AbortSignal | undefined;
 }
 
 /**
@@ -146,7 +178,7 @@ export interface Limiter extends Disposable {
    * const page = await limiter.run(() => fetch(url), { cost: 1, signal });
    * ```
    */
-  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions & { cost?: number }): Promise<T>;
+  run<T>(fn: (context: RunContext) => T | PromiseLike<T>, options?: AcquireOptions & { cost?: number }): Promise<T>;
   /**
    * `fn` with the same parameters, each call going through `run` with `cost`.
    *
@@ -166,6 +198,74 @@ export interface Limiter extends Disposable {
    * ```
    */
   pause(ms: number): void;
+  /**
+   * Ends a pause at once.
+   *
+   * @example
+   * ```ts
+   * limiter.pause(Infinity); // until told
+   * limiter.resume();
+   * ```
+   */
+  resume(): void;
+  /**
+   * Feeds what the server reported: a {@link ServerReport} or a response (`headers` and `status`).
+   * `remaining` + `resetInMs` cap admissions until the reset; `retryAfterMs` (or a 429/503 with
+   * `Retry-After`) pauses. Header values that do not parse are ignored.
+   *
+   * @example
+   * ```ts
+   * const res = await limiter.run(() => fetch(url));
+   * limiter.observe(res);
+   * ```
+   */
+  observe(input: unknown): void;
+  /**
+   * Changes numeric options at run time; bad values throw and change nothing.
+   *
+   * @example
+   * ```ts
+   * limiter.update({ maxWaitMs: 5_000 });
+   * ```
+   */
+  update(options: Record<string, unknown>): void;
+  /**
+   * Rejects every waiter with `reason` (default a `QueueClearedError`); the limiter stays open.
+   *
+   * @example
+   * ```ts
+   * limiter.clear();
+   * ```
+   */
+  clear(reason?: unknown): void;
+  /**
+   * Resolves once nobody waits (at once if nobody does); rejects if the limiter closes first.
+   *
+   * @example
+   * ```ts
+   * await limiter.onEmpty();
+   * ```
+   */
+  onEmpty(): Promise<void>;
+  /**
+   * Resolves once nobody waits and every permit is released.
+   *
+   * @example
+   * ```ts
+   * urls.forEach((u) => void limiter.run(() => fetch(u)));
+   * await limiter.onIdle();
+   * ```
+   */
+  onIdle(): Promise<void>;
+  /**
+   * Resolves once fewer than `n` wait.
+   *
+   * @example
+   * ```ts
+   * for (const job of jobs) { await limiter.onSizeLessThan(100); void limiter.run(job); }
+   * ```
+   */
+  onSizeLessThan(n: number): Promise<void>;
   /** The largest cost payable now from the budgets alone (ignores the queue and a pause). */
   readonly available: number;
   /** How many waiters are queued. */

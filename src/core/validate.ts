@@ -45,6 +45,13 @@ export function checkRatePeriod(rateName: string, rate: number, periodName: stri
   }
 }
 
+/** A leaky bucket's fill (units × periodMs) must stay an exact integer: an update may not outgrow the quantum chosen at construction. */
+export function checkFill(units: number, periodMs: number): void {
+  if (units * periodMs > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`maxRate × periodMs is too large for this limiter's quantum; got ${units} units × ${periodMs} ms (create a new limiter)`);
+  }
+}
+
 /** A cost is a finite number in [0, capacity]. Checked on every call: the error is built out of line, to keep this small enough to inline. */
 export function checkCost(value: unknown, capacity: number, name = 'cost'): number {
   if (!isCost(value, capacity)) throwBadCost(value, capacity, name);
@@ -56,9 +63,21 @@ export function isCost(value: unknown, capacity: number): value is number {
   return typeof value === 'number' && value >= 0 && value <= capacity && value !== Infinity;
 }
 
-function throwBadCost(value: unknown, capacity: number, name: string): never {
+export function throwBadCost(value: unknown, capacity: number, name: string): never {
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number; got ${show(value)}`);
   throw new RangeError(`${name} must be a finite number from 0 to the capacity ${capacity}; got ${show(value)}`);
+}
+
+/** A waiter's priority: any finite number (higher first). */
+export function checkPriority(value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`priority must be a number; got ${show(value)}`);
+  if (!Number.isFinite(value)) throw new RangeError(`priority must be a finite number; got ${show(value)}`);
+  return value;
+}
+
+export function checkString(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string; got ${show(value)}`);
+  return value;
 }
 
 export function checkFunction(name: string, value: unknown): void {

@@ -1,206 +1,196 @@
-import type { Permit } from './types.js';
+import { Lane } from './lane.js';
+import type { Waiter } from './waiter.js';
 
 /**
- * One queued `acquire`. Its own abort listener (`handleEvent`), so a signal costs no closure.
- */
-export class Waiter {
-  /** Index in the queue's slots while queued; -1 once it has left. */
-  pos = -1;
-  resolve!: (permit: Permit) => void;
-  reject!: (reason: unknown) => void;
-  signal: AbortSignal | undefined = undefined;
-  constructor(
-    readonly cost: number,
-    readonly id: string | number | undefined,
-    readonly refundMs: number,
-    readonly since: number,
-    readonly deadline: number,
-    readonly onAbort: (waiter: Waiter) => void,
-  ) {}
-
-  get queued(): boolean {
-    return this.pos >= 0;
-  }
-
-  /** The promise this waiter settles through `resolve` / `reject`. Call once. */
-  promise(): Promise<Permit> {
-    binding = this;
-    const promise = new Promise<Permit>(bindSettlers);
-    binding = undefined;
-    return promise;
-  }
-
-  handleEvent(): void {
-    this.onAbort(this);
-  }
-}
-
-/**
- * The waiter whose promise is being made. A promise's executor runs synchronously inside
- * `new Promise`, so one shared executor serves every waiter: queueing allocates no executor
- * closure and context to collect (about 50 bytes per waiter, on the contended path).
- */
-let binding: Waiter | undefined;
-function bindSettlers(resolve: (permit: Permit) => void, reject: (reason: unknown) => void): void {
-  binding!.resolve = resolve;
-  binding!.reject = reject;
-}
-
-/** Stands in a slot for a waiter admitted ahead of the head, so the head's bypass count stays exact. */
-const OVERTOOK = Symbol('overtook');
-type Slot = Waiter | typeof OVERTOOK | undefined;
-
-/**
- * Waiters in arrival order, in a slot array that is compacted or doubled when full (amortized
- * O(1) push, and memory stays within a small factor of the waiters queued, however long one
- * waiter stays at the head).
+ * Every queued waiter of a limiter, in queue order: higher priority first, then arrival. One
+ * {@link Lane} per priority in use, kept sorted (P lanes: the head is O(1), a first-fit search
+ * O(P log n); P is the number of distinct priorities queued, 1 unless priorities are used).
  *
- * Leaving is O(1) in fifo mode. In opportunistic mode a min-cost tree over the slots finds the
- * first waiter (in arrival order) that fits in O(log n), so a scan costs O(admitted · log n)
- * instead of a walk over every waiter; leaving then costs O(log n) to update the tree.
+ * The admission choice is made here (`candidate`): the head in fifo, the first waiter that fits
+ * in opportunistic mode, and the oldest waiter once it has been passed `maxBypass` times.
  *
  * Bypass counting: a waiter's count is the number of later arrivals admitted while it waits, so
- * an earlier waiter's count is never below a later one's. Only the head can reach `maxBypass`
- * first, and only the head's count is kept (`bypassed`).
+ * an older waiter's count is never below a younger one's. Only the oldest can reach `maxBypass`
+ * first, and only its count is kept: the arrival numbers of the waiters admitted ahead of it that
+ * are younger than it, in a min-heap, pruned as the oldest changes (a younger oldest was passed
+ * only by those younger still).
+ *
+ * @example
+ * ```ts
+ * const queue = new WaiterQueue({ opportunistic: true, maxBypass: 3 });
+ * queue.push(waiter);
+ * queue.candidate(free); // who may be admitted now with `free` units, or undefined
+ * ```
  */
 export class WaiterQueue {
-  #slots: Slot[];
-  #tree: Float64Array | undefined;
-  #head = 0;
-  #tail = 0;
+  readonly #opportunistic: boolean;
+  #maxBypass: number;
+  #lanes: Lane[] = [];
   #size = 0;
-  #marks = 0;
-  #bypassed = 0;
-  readonly #countBypass: boolean;
+  /** Arrival numbers of admitted waiters younger than the oldest queued one (only with a finite `maxBypass`). */
+  #overtakers: number[] = [];
+  #oldest: Waiter | undefined = undefined;
 
-  constructor(opportunistic: boolean, countBypass: boolean) {
-    this.#slots = new Array<Slot>(16);
-    this.#tree = opportunistic ? new Float64Array(32).fill(Infinity) : undefined;
-    this.#countBypass = countBypass;
+  constructor(o: { opportunistic: boolean; maxBypass: number }) {
+    this.#opportunistic = o.opportunistic;
+    this.#maxBypass = o.maxBypass;
   }
 
   get size(): number {
     return this.#size;
   }
 
-  /** Later arrivals admitted while the current head waited. */
+  /** A new bound counts from now: passes made before it are forgotten. */
+  set maxBypass(value: number) {
+    this.#maxBypass = value;
+    this.#overtakers = [];
+    this.#oldest = undefined;
+    this.#oldestWaiter();
+  }
+
+  /** Later arrivals admitted while the oldest waiter waited. */
   get bypassed(): number {
-    return this.#bypassed;
+    return this.#overtakers.length;
   }
 
+  /** True once the oldest waiter blocks everyone behind it. */
+  get blocked(): boolean {
+    return this.#overtakers.length >= this.#maxBypass;
+  }
+
+  /** The first waiter in queue order. */
   head(): Waiter | undefined {
-    return this.#size === 0 ? undefined : (this.#slots[this.#head] as Waiter);
+    return this.#lanes[0]?.head();
   }
 
-  push(waiter: Waiter): void {
-    if (this.#tail === this.#slots.length) this.#resize();
-    waiter.pos = this.#tail++;
-    this.#slots[waiter.pos] = waiter;
+  /** The oldest waiter of the lowest priority (who `'drop-oldest'` drops). */
+  lowest(): Waiter | undefined {
+    return this.#lanes[this.#lanes.length - 1]?.head();
+  }
+
+  /** The waiter the next admission must be, given `free` units, or undefined when none can be paid. */
+  candidate(free: number): Waiter | undefined {
+    if (this.#size === 0) return undefined;
+    let waiter: Waiter | undefined;
+    if (this.blocked) waiter = this.#oldestWaiter();
+    else if (!this.#opportunistic) waiter = this.#lanes[0]!.head();
+    else {
+      for (const lane of this.#lanes) if ((waiter = lane.firstFit(free)) !== undefined) return waiter;
+      return undefined;
+    }
+    return waiter !== undefined && waiter.units <= free ? waiter : undefined;
+  }
+
+  /** The fewest units any admissible waiter needs: the wake-up instant is when that fits. */
+  neededUnits(): number {
+    if (this.blocked) return this.#oldestWaiter()!.units;
+    if (!this.#opportunistic) return this.#lanes[0]!.head()!.units;
+    let units = Infinity;
+    for (const lane of this.#lanes) units = Math.min(units, lane.minUnits());
+    return units;
+  }
+
+  /** Queues `waiter`; true when it became the head (it must be considered at once). */
+  push(waiter: Waiter): boolean {
+    const lanes = this.#lanes;
+    let lane = lanes[0];
+    if (lane === undefined || lane.priority !== waiter.priority) lane = this.#laneFor(waiter.priority);
+    lane.push(waiter);
     this.#size++;
-    this.#setCost(waiter.pos, waiter.cost);
+    if (this.#size === 1) this.#oldest = waiter;
+    return lane === lanes[0] && lane.size === 1;
   }
 
-  /** The waiter leaves without being admitted (abort, timeout). */
+  /** The waiter leaves without being admitted (abort, timeout, drop, clear). */
   remove(waiter: Waiter): void {
-    this.#vacate(waiter, undefined);
+    this.#vacate(waiter);
   }
 
   /** The waiter leaves admitted. */
   admit(waiter: Waiter): void {
-    const overtook = this.#countBypass && waiter.pos !== this.#head;
-    if (overtook) {
-      this.#bypassed++;
-      this.#marks++;
-    }
-    this.#vacate(waiter, overtook ? OVERTOOK : undefined);
+    if (this.#maxBypass !== Infinity && waiter !== this.#oldest) heapPush(this.#overtakers, waiter.seq);
+    this.#vacate(waiter);
   }
 
-  /** The first waiter in arrival order whose cost is at most `limit` (opportunistic mode). */
-  firstFit(limit: number): Waiter | undefined {
-    const tree = this.#tree!;
-    if (!(tree[1]! <= limit)) return undefined;
-    const leaves = tree.length >>> 1;
-    let node = 1;
-    while (node < leaves) node = tree[2 * node]! <= limit ? 2 * node : 2 * node + 1;
-    return this.#slots[node - leaves] as Waiter;
-  }
-
-  /** The smallest cost queued (opportunistic mode). */
-  minCost(): number {
-    return this.#tree![1]!;
-  }
-
-  /** Removes and returns every waiter, in arrival order. */
-  drain(): Waiter[] {
+  /** Every waiter, in queue order (the queue is unchanged). */
+  list(): Waiter[] {
     const out: Waiter[] = [];
-    for (let i = this.#head; i < this.#tail; i++) {
-      const slot = this.#slots[i];
-      if (slot instanceof Waiter) {
-        slot.pos = -1;
-        out.push(slot);
-      }
-    }
-    this.#reset();
+    for (const lane of this.#lanes) lane.forEach((waiter) => out.push(waiter));
     return out;
   }
 
-  #vacate(waiter: Waiter, mark: Slot): void {
-    const pos = waiter.pos;
-    this.#slots[pos] = mark;
-    waiter.pos = -1;
-    this.#setCost(pos, Infinity);
-    if (--this.#size === 0) return this.#reset();
-    if (pos === this.#head) this.#advance();
+  /** Removes and returns every waiter, in queue order. */
+  drain(): Waiter[] {
+    const out: Waiter[] = [];
+    for (const lane of this.#lanes) lane.drainInto(out);
+    this.#lanes = [];
+    this.#size = 0;
+    this.#overtakers = [];
+    this.#oldest = undefined;
+    return out;
   }
 
-  /** Moves the head past empty slots; marks it passes belonged to waiters that overtook the old head only. */
-  #advance(): void {
-    const slots = this.#slots;
-    while (!(slots[this.#head] instanceof Waiter)) {
-      if (slots[this.#head] === OVERTOOK) {
-        this.#bypassed--;
-        this.#marks--;
+  #vacate(waiter: Waiter): void {
+    const lane = waiter.lane as Lane;
+    lane.remove(waiter);
+    waiter.lane = undefined;
+    this.#size--;
+    if (lane.size === 0) this.#lanes.splice(this.#lanes.indexOf(lane), 1);
+    if (waiter === this.#oldest) {
+      this.#oldest = undefined;
+      if (this.#size === 0) this.#overtakers.length = 0;
+      else if (this.#maxBypass !== Infinity) {
+        const oldest = this.#oldestWaiter()!;
+        while (this.#overtakers.length > 0 && this.#overtakers[0]! < oldest.seq) heapPop(this.#overtakers);
       }
-      slots[this.#head++] = undefined;
     }
   }
 
-  #reset(): void {
-    this.#slots.fill(undefined, this.#head, this.#tail);
-    this.#head = this.#tail = this.#size = this.#marks = this.#bypassed = 0;
+  /** The oldest queued waiter: one of the lanes' heads. */
+  #oldestWaiter(): Waiter | undefined {
+    if (this.#oldest !== undefined || this.#size === 0) return this.#oldest;
+    let oldest: Waiter | undefined;
+    for (const lane of this.#lanes) {
+      const head = lane.head()!;
+      if (oldest === undefined || head.seq < oldest.seq) oldest = head;
+    }
+    return (this.#oldest = oldest);
   }
 
-  #setCost(pos: number, cost: number): void {
-    const tree = this.#tree;
-    if (tree === undefined) return;
-    let node = (tree.length >>> 1) + pos;
-    tree[node] = cost;
-    for (node >>>= 1; node > 0; node >>>= 1) tree[node] = Math.min(tree[2 * node]!, tree[2 * node + 1]!);
+  #laneFor(priority: number): Lane {
+    const lanes = this.#lanes;
+    let i = 0;
+    while (i < lanes.length && lanes[i]!.priority > priority) i++;
+    if (lanes[i]?.priority === priority) return lanes[i]!;
+    const lane = new Lane(priority, this.#opportunistic);
+    lanes.splice(i, 0, lane);
+    return lane;
   }
+}
 
-  /** Full: compact in place when at most half the slots are in use, else double. */
-  #resize(): void {
-    const used = this.#size + this.#marks;
-    const old = this.#slots;
-    const length = used * 2 <= old.length ? old.length : old.length * 2;
-    const slots = new Array<Slot>(length);
-    let next = 0;
-    for (let i = this.#head; i < this.#tail; i++) {
-      const slot = old[i];
-      if (slot === undefined) continue;
-      if (slot !== OVERTOOK) slot.pos = next;
-      slots[next++] = slot;
-    }
-    this.#slots = slots;
-    this.#head = 0;
-    this.#tail = next;
-    if (this.#tree === undefined) return;
-    const tree = new Float64Array(2 * length).fill(Infinity);
-    for (let i = 0; i < next; i++) {
-      const slot = slots[i];
-      if (slot instanceof Waiter) tree[length + i] = slot.cost;
-    }
-    for (let node = length - 1; node > 0; node--) tree[node] = Math.min(tree[2 * node]!, tree[2 * node + 1]!);
-    this.#tree = tree;
+function heapPush(heap: number[], value: number): void {
+  let i = heap.push(value) - 1;
+  while (i > 0) {
+    const parent = (i - 1) >>> 1;
+    if (heap[parent]! <= value) break;
+    heap[i] = heap[parent]!;
+    i = parent;
   }
+  heap[i] = value;
+}
+
+function heapPop(heap: number[]): void {
+  const last = heap.pop()!;
+  const n = heap.length;
+  if (n === 0) return;
+  let i = 0;
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && heap[child + 1]! < heap[child]!) child++;
+    if (heap[child]! >= last) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = last;
 }

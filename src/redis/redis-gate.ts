@@ -42,7 +42,7 @@ export abstract class RedisGate<P extends Permit = Permit> implements Disposable
     this.capacity = setup.capacity;
     this.#keys = config.keys;
     this.#holdMs = setup.holdMs;
-    this.#defaults = Object.freeze({ signal: undefined, maxWaitMs: config.maxWaitMs, id: undefined, refundMs: 0 });
+    this.#defaults = Object.freeze({ signal: undefined, maxWaitMs: config.maxWaitMs, id: undefined, refundMs: 0, priority: 0 });
     this.#runner = new ScriptRunner(config, (granted, head, delay, sentAt) => this.#desk.notice(granted, head, delay, sentAt));
     this.#desk = new TicketDesk<P>(
       { call: (op, args) => this.call(op, args), makePermit: (lease, cost, id, validUntil) => this.makePermit(lease, cost, id, validUntil) },

@@ -1,4 +1,4 @@
-import { GatePermit } from '../core/permit.js';
+import { GatePermit, RELEASE } from '../core/permit.js';
 import { checkNumber, checkObject, optionalNumber } from '../core/validate.js';
 import { RedisGate } from './redis-gate.js';
 import type { RedisLimiterOptions } from './redis-options.js';
@@ -21,7 +21,7 @@ export interface RedisTokenBucketOptions extends RedisLimiterOptions {
   refillIntervalMs: number;
 }
 
-const spent = (): void => {};
+const SPENT = { [RELEASE]: (): void => {} };
 
 /**
  * A token bucket shared by every process that uses the same Redis and `name`: in any window of
@@ -52,6 +52,6 @@ export class RedisTokenBucket extends RedisGate {
   }
 
   protected override makePermit(_lease: string, cost: number, id: string | number | undefined): GatePermit {
-    return new GatePermit(cost, spent, 0, id);
+    return new GatePermit(SPENT, cost, { refundMs: 0, id });
   }
 }

@@ -1,7 +1,7 @@
 import { systemClock } from '../core/clock.js';
 import { MaxWaitExceededError } from '../core/errors.js';
 import type { Permit } from '../core/types.js';
-import type { Waiter } from '../core/waiter-queue.js';
+import type { LegacyWaiter as Waiter } from '../core/legacy-waiter.js';
 import type { RedisGateConfig, RedisGateSetup } from './redis-options.js';
 import type { Reply } from './script-runner.js';
 import { Ticket, TicketBook } from './tickets.js';

@@ -1,5 +1,5 @@
-import { DeadlineHeap } from '../core/deadline-heap.js';
-import { Waiter } from '../core/waiter-queue.js';
+import { LegacyDeadlineHeap as DeadlineHeap } from '../core/legacy-waiter.js';
+import { LegacyWaiter as Waiter } from '../core/legacy-waiter.js';
 
 /**
  * One waiting `acquire` of this instance, known to the server by `ticket`.

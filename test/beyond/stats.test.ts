@@ -11,7 +11,7 @@ import {
 } from '../../src/index.js';
 import { fakeClock } from './fake-clock.js';
 
-const FIELDS = ['aborted', 'admitted', 'available', 'pausedUntil', 'pending', 'timedOut'];
+const FIELDS = ['aborted', 'admitted', 'available', 'held', 'pausedUntil', 'pending', 'rejected', 'running', 'timedOut'];
 
 /** Each limiter holding 2 in all, with what `available` is at t = 100 once 2 were taken at 0. */
 const limiters: [string, (clock: Clock) => Gate, number][] = [
@@ -20,7 +20,7 @@ const limiters: [string, (clock: Clock) => Gate, number][] = [
   ['LeakyBucketLimiter', (clock) => new LeakyBucketLimiter({ maxRate: 2, periodMs: 1_000, clock }), 0.2],
   ['TokenBucket', (clock) => new TokenBucket({ capacity: 2, refillIntervalMs: 1_000, clock }), 0],
   ['Throttle', (clock) => new Throttle({ rate: 2, periodMs: 1_000, concurrency: 1, clock }), 0],
-  ['Throttle with limits', (clock) => new Throttle({ limits: [{ rate: 2, periodMs: 1_000 }, { rate: 4, periodMs: 10_000 }], clock }), 0.2],
+  ['Throttle with limits', (clock) => new Throttle({ limits: [{ rate: 2, periodMs: 1_000, kind: 'leaky' }, { rate: 4, periodMs: 10_000, kind: 'leaky' }], clock }), 0.2],
 ];
 
 describe.each(limiters)('%s.stats()', (_name, make, availableAt100) => {

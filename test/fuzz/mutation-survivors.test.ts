@@ -166,9 +166,9 @@ describe('many deadlines, most leaving early', () => {
 });
 
 describe('token refills counted in floats', () => {
-  // (0.15 × 3 < 0.45): the cost needs a fourth step; (0.01 × 7 = 0.07 but 0.07 / 0.01 > 7): the seventh is enough.
+  // Counted in floats, 0.15 × 3 < 0.45 would need a fourth step; in whole quanta it is exactly 0.45. (0.07 / 0.01 > 7 in floats; exactly 7 steps here.)
   it.each([
-    [0.15, 0.45, 40],
+    [0.15, 0.45, 30],
     [0.01, 0.07, 70],
     [0.1, 0.1 + 0.2, 30],
   ])('refillAmount %s, cost %s: payable at exactly %i ms, and retryAfterMs says so', async (refillAmount, cost, at) => {

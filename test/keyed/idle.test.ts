@@ -49,7 +49,7 @@ describe('Gate#idle: as new, so a KeyedLimiter may drop it', () => {
     expect(leaky.idle).toBe(false);
     fake.tick(1);
     expect(leaky.idle).toBe(true);
-    const throttle = new Throttle({ limits: [{ rate: 4 }, { rate: 10, periodMs: 10_000 }], concurrency: 1, clock });
+    const throttle = new Throttle({ limits: [{ rate: 4, kind: 'leaky' }, { rate: 10, periodMs: 10_000, kind: 'leaky' }], concurrency: 1, clock });
     const permit = throttle.tryAcquire()!;
     fake.tick(1_000);
     expect(throttle.idle).toBe(false); // the slow level has drained, the slot is held

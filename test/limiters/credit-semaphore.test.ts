@@ -344,7 +344,7 @@ describe('CreditSemaphore', () => {
 
   it('stats() adds refunding; the refunding getter reads it at the current instant', async () => {
     const sem = new CreditSemaphore({ capacity: 8, refundMs: 100 });
-    expect(sem.stats()).toStrictEqual({ available: 8, pending: 0, admitted: 0, timedOut: 0, aborted: 0, pausedUntil: undefined, refunding: 0 });
+    expect(sem.stats()).toStrictEqual({ held: 0, running: 0, rejected: 0, available: 8, pending: 0, admitted: 0, timedOut: 0, aborted: 0, pausedUntil: undefined, refunding: 0 });
     sem.tryAcquire(3)!.release();
     await fake.clock.tickAsync(50);
     sem.tryAcquire(2)!.release();

@@ -34,15 +34,22 @@ describe('Throttle', () => {
       expect(peak).toBe(2);
     });
 
-    it('ten per second: quick calls are paced by the rate (a burst of ten, then one per 100 ms)', async () => {
+    it('ten per second, sliding (the default): never more than ten in any second', async () => {
       const throttle = new Throttle({ rate: 10, periodMs: 1000, concurrency: 2 });
+      const { at, peak } = await starts(throttle, 15, 0);
+      expect(at).toStrictEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000]);
+      expect(peak).toBeLessThanOrEqual(2);
+    });
+
+    it('ten per second, leaky: quick calls are paced by the rate (a burst of ten, then one per 100 ms)', async () => {
+      const throttle = new Throttle({ rate: 10, periodMs: 1000, kind: 'leaky', concurrency: 2 });
       const { at, peak } = await starts(throttle, 15, 0);
       expect(at).toStrictEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 200, 300, 400, 500]);
       expect(peak).toBeLessThanOrEqual(2);
     });
 
     it('a weighted call takes its cost from the rate and one slot', async () => {
-      const throttle = new Throttle({ rate: 10, periodMs: 1000, concurrency: 2 });
+      const throttle = new Throttle({ rate: 10, periodMs: 1000, kind: 'leaky', concurrency: 2 });
       const { at } = await starts(throttle, 3, 0, 5);
       expect(at).toStrictEqual([0, 0, 500]);
       expect(throttle.retryAfterMs(5)).toBe(500);
@@ -91,7 +98,7 @@ describe('Throttle', () => {
   });
 
   it('never holds a slot while waiting for the rate', async () => {
-    const throttle = new Throttle({ rate: 1, periodMs: 1000, concurrency: 2 });
+    const throttle = new Throttle({ rate: 1, periodMs: 1000, kind: 'leaky', concurrency: 2 });
     const first = throttle.tryAcquire()!; // holds a slot, and the rate until 1000
     const waiter = track(throttle.acquire());
     await fake.clock.tickAsync(500);
@@ -156,9 +163,12 @@ describe('Throttle', () => {
   });
 
   it('periodMs defaults to one second', async () => {
-    const throttle = new Throttle({ rate: 4 });
+    const throttle = new Throttle({ rate: 4, kind: 'leaky' });
     throttle.tryAcquire(4);
     expect(throttle.retryAfterMs(1)).toBe(250);
+    const sliding = new Throttle({ rate: 4 });
+    sliding.tryAcquire(4);
+    expect(sliding.retryAfterMs(1)).toBe(1000);
   });
 
   it('limits and rate together is a TypeError; limits are validated one by one', () => {

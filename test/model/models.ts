@@ -36,8 +36,8 @@ export interface CreditOutcome {
  * The credit semaphore of SPEC §1/§3. Within one instant events are taken in this order (the
  * harness drives the real limiter in the same order):
  *   1. refunds due now come back (all of them), then one scan; a deadline due now is a scan too
- *      (admission at the deadline instant is in time), after which the waiters past their
- *      deadline leave (timeout) and, if any did, the rest are scanned again;
+ *      (admission at the deadline instant is in time), after which the waiters due now leave
+ *      (timeout) one at a time in queue order, each followed by a scan;
  *   2. releases due now, in job order; a release with refundMs 0 gives back and scans, one with
  *      refundMs > 0 schedules its refund;
  *   3. aborts due now, in job order; a waiter that leaves triggers a scan;
@@ -92,11 +92,11 @@ export function simulateCredits(options: CreditModelOptions, jobs: readonly Cred
     }
     const late = (w: { job: number }) => jobs[w.job]!.maxWaitMs !== undefined && jobs[w.job]!.arrival + jobs[w.job]!.maxWaitMs! === now;
     if (due.length > 0 || queue.some(late)) scan(now);
-    if (queue.some(late)) {
-      for (const w of queue.filter(late)) {
-        timedOut[w.job] = true;
-        queue.splice(queue.indexOf(w), 1);
-      }
+    // One at a time in queue order, each followed by a scan: a head timing out gives those
+    // behind it their chance at the same instant (docs/semantics.md, deadlines).
+    for (let w = queue.find(late); w !== undefined; w = queue.find(late)) {
+      timedOut[w.job] = true;
+      queue.splice(queue.indexOf(w), 1);
       scan(now);
     }
     // 2. releases

@@ -16,14 +16,19 @@ import type { Budget } from '../budget.js';
  * ```
  */
 export class AllOf implements Budget {
-  readonly capacity: number;
   readonly spends: boolean;
   readonly parts: readonly Budget[];
 
   constructor(parts: readonly Budget[]) {
     this.parts = parts;
-    this.capacity = Math.min(...parts.map((part) => part.capacity));
     this.spends = parts.every((part) => part.spends);
+  }
+
+  /** Read afresh: a part's capacity may change (`update`). */
+  get capacity(): number {
+    let capacity = Infinity;
+    for (const part of this.parts) capacity = Math.min(capacity, part.capacity);
+    return capacity;
   }
 
   available(now: number): number {

@@ -4,56 +4,72 @@ import type { Budget } from '../budget.js';
  * aiolimiter's leaky bucket: a level that drains continuously at `maxRate / periodMs` per ms;
  * a cost is payable while `level + cost <= maxRate`.
  *
- * The level is kept in cost·ms (`#fill = level × periodMs`), which drains by exactly `maxRate`
- * each ms: with integer inputs every step is integer arithmetic, so documented runs such as
- * aiolimiter's land on the exact millisecond instead of one float ulp late.
+ * The level is kept as a fill of units × `periodMs` (see `Quantum`, chosen so that
+ * `maxRate × periodMs` in units is an exact integer), which drains by exactly `maxRate` units
+ * each ms: with whole-ms instants every step is integer arithmetic, so documented runs land on
+ * the exact millisecond and nothing is lost to rounding however often the bucket is taken from.
+ * `available` and `readyAt` share one predicate (`fits`), so they never disagree, and reading
+ * never moves anything.
  *
  * @example
  * ```ts
- * const bucket = new LeakyBudget(4, 8_000);
- * for (let i = 0; i < 4; i++) bucket.take(1, 0);
- * bucket.readyAt(1, 0); // 2 000
+ * const bucket = new LeakyBudget(4e9, 8_000); // maxRate 4 in units of 1e-9
+ * for (let i = 0; i < 4; i++) bucket.take(1e9, 0);
+ * bucket.readyAt(1e9, 0); // 2 000
  * ```
  */
 export class LeakyBudget implements Budget {
   readonly spends = true;
   readonly timed = true;
-  readonly capacity: number;
-  readonly periodMs: number;
+  capacity: number;
+  periodMs: number;
+  /** Units × periodMs in the bucket at `#at`. */
   #fill = 0;
-  /** An empty bucket has nothing to drain, so its start instant does not matter. */
-  #at = -Infinity;
+  #at = 0;
 
   constructor(maxRate: number, periodMs: number) {
     this.capacity = maxRate;
     this.periodMs = periodMs;
   }
 
-  /** The level now, in cost units. */
+  /** The level at `now`, in units (rounded up: never less than the bucket holds). */
   level(now: number): number {
-    this.#drain(now);
-    return this.#fill / this.periodMs;
+    return Math.ceil(this.#fillAt(now) / this.periodMs);
   }
 
   available(now: number): number {
-    this.#drain(now);
-    // One division of whole cost·ms: `capacity - fill / periodMs` rounds twice and can miss an exact fit by an ulp.
-    return (this.capacity * this.periodMs - this.#fill) / this.periodMs;
+    const fill = this.#fillAt(now);
+    let units = Math.floor((this.capacity * this.periodMs - fill) / this.periodMs);
+    while (units > 0 && !this.#fits(units, fill)) units--;
+    return Math.max(0, units);
   }
 
-  take(cost: number, now: number): void {
-    this.#drain(now);
-    this.#fill += cost * this.periodMs;
+  take(units: number, now: number): void {
+    this.#fill = this.#fillAt(now) + units * this.periodMs;
+    this.#at = now;
+  }
+
+  /** New rate or period from `now` on: the level so far, drained at the old rate, is kept. */
+  reshape(maxRate: number, periodMs: number, now: number): void {
+    const level = this.#fillAt(now) / this.periodMs;
+    this.#fill = level * periodMs;
+    this.#at = now;
+    this.capacity = maxRate;
+    this.periodMs = periodMs;
   }
 
   release(): number {
     return Infinity;
   }
 
-  readyAt(cost: number, now: number): number {
-    this.#drain(now);
-    const excess = this.#fill - (this.capacity - cost) * this.periodMs;
-    return excess <= 0 ? now : now + excess / this.capacity;
+  /** The first instant the drain makes room for `units`: computed, then moved up until `fits` agrees (it is monotone in time). */
+  readyAt(units: number, now: number): number {
+    if (this.#fits(units, this.#fillAt(now))) return now;
+    if (units > this.capacity) return Infinity;
+    const excess = this.#fill - (this.capacity - units) * this.periodMs;
+    let at = Math.max(now, this.#at + excess / this.capacity);
+    for (let step = Math.max(Number.EPSILON * Math.abs(at), Number.MIN_VALUE); !this.#fits(units, this.#fillAt(at)); step *= 2) at += step;
+    return at;
   }
 
   nextStep(): number {
@@ -61,14 +77,14 @@ export class LeakyBudget implements Budget {
   }
 
   isFull(now: number): boolean {
-    this.#drain(now);
-    return this.#fill === 0;
+    return this.#fillAt(now) === 0;
   }
 
-  #drain(now: number): void {
-    if (now > this.#at) {
-      this.#fill = Math.max(0, this.#fill - (now - this.#at) * this.capacity);
-      this.#at = now;
-    }
+  #fits(units: number, fill: number): boolean {
+    return fill + units * this.periodMs <= this.capacity * this.periodMs;
+  }
+
+  #fillAt(now: number): number {
+    return now > this.#at ? Math.max(0, this.#fill - (now - this.#at) * this.capacity) : this.#fill;
   }
 }

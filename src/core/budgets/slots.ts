@@ -15,7 +15,7 @@ export class SlotBudget implements Budget {
   readonly spends = false;
   readonly timed = false;
   readonly capacity = Infinity;
-  readonly slots: number;
+  slots: number;
   #held = 0;
 
   constructor(slots: number) {

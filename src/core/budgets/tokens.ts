@@ -2,76 +2,95 @@ import type { Budget } from '../budget.js';
 
 /**
  * Tokens added in discrete steps: `refillAmount` every `refillIntervalMs` counted from `start`,
- * capped at `capacity`.
+ * capped at `capacity`, in whole units (see `Quantum`).
+ *
+ * Step k falls at `instant(k) = start + k × interval`, and "how many steps by t" is defined as
+ * the largest k with `instant(k) <= t`, with that very expression: so `available` at the instant
+ * `readyAt` names always pays, and steps never drift however often the bucket is read.
  *
  * @example
  * ```ts
- * const tokens = new TokenBudget(5, 1, 1_000, 0, 0);
+ * const tokens = new TokenBudget({ capacity: 5, refillAmount: 1, refillIntervalMs: 1_000, initial: 0, start: 0 });
  * tokens.readyAt(2, 0); // 2 000
  * ```
  */
 export class TokenBudget implements Budget {
   readonly spends = true;
   readonly timed = true;
-  readonly capacity: number;
-  readonly refillAmount: number;
-  readonly refillIntervalMs: number;
+  capacity: number;
+  refillAmount: number;
+  refillIntervalMs: number;
   #tokens: number;
-  /** The last refill instant counted: `start + k × refillIntervalMs`, so steps never drift. */
-  #last: number;
+  #start: number;
+  /** Steps counted into `#tokens` so far. */
+  #steps = 0;
 
-  constructor(capacity: number, refillAmount: number, refillIntervalMs: number, initialTokens: number, start: number) {
-    this.capacity = capacity;
-    this.refillAmount = refillAmount;
-    this.refillIntervalMs = refillIntervalMs;
-    this.#tokens = initialTokens;
-    this.#last = start;
+  constructor(o: { capacity: number; refillAmount: number; refillIntervalMs: number; initial: number; start: number }) {
+    this.capacity = o.capacity;
+    this.refillAmount = o.refillAmount;
+    this.refillIntervalMs = o.refillIntervalMs;
+    this.#tokens = o.initial;
+    this.#start = o.start;
   }
 
   available(now: number): number {
-    this.#refill(now);
-    return this.#tokens;
+    return this.#tokensAt(this.#stepsBy(now));
   }
 
-  take(cost: number, now: number): void {
-    this.#refill(now);
-    this.#tokens -= cost;
+  take(units: number, now: number): void {
+    const steps = this.#stepsBy(now);
+    this.#tokens = this.#tokensAt(steps) - units;
+    this.#steps = steps;
   }
 
   release(): number {
     return Infinity;
   }
 
-  readyAt(cost: number, now: number): number {
-    this.#refill(now);
-    if (cost <= this.#tokens) return now;
-    return this.#last + this.#stepsFor(cost) * this.refillIntervalMs;
+  readyAt(units: number, now: number): number {
+    const steps = this.#stepsBy(now);
+    if (units <= this.#tokensAt(steps)) return now;
+    if (units > this.capacity) return Infinity;
+    const missing = units - this.#tokens;
+    return this.#instant(this.#steps + Math.ceil(missing / this.refillAmount));
   }
 
   nextStep(now: number): number {
-    this.#refill(now);
-    return this.#tokens < this.capacity ? this.#last + this.refillIntervalMs : Infinity;
+    const steps = this.#stepsBy(now);
+    return this.#tokensAt(steps) < this.capacity ? this.#instant(steps + 1) : Infinity;
   }
 
   isFull(now: number): boolean {
-    this.#refill(now);
-    return this.#tokens >= this.capacity;
+    return this.#tokensAt(this.#stepsBy(now)) >= this.capacity;
   }
 
-  /** Steps until `cost` is payable, computed with the very expression `#refill` uses, so the two never disagree by an ulp. */
-  #stepsFor(cost: number): number {
-    const after = (steps: number) => Math.min(this.capacity, this.#tokens + steps * this.refillAmount);
-    let steps = Math.max(1, Math.ceil((cost - this.#tokens) / this.refillAmount));
-    while (after(steps) < cost) steps++;
-    while (steps > 1 && after(steps - 1) >= cost) steps--;
-    return steps;
+  /**
+   * Reanchors at the step counted last, so a new interval or amount applies from there on (what
+   * was refilled is kept, nothing is refilled twice).
+   */
+  reshape(o: { capacity: number; refillAmount: number; refillIntervalMs: number }, now: number): void {
+    const steps = this.#stepsBy(now);
+    this.#tokens = Math.min(o.capacity, this.#tokensAt(steps));
+    this.#start = this.#instant(steps);
+    this.#steps = 0;
+    this.capacity = o.capacity;
+    this.refillAmount = o.refillAmount;
+    this.refillIntervalMs = o.refillIntervalMs;
   }
 
-  #refill(now: number): void {
-    const steps = Math.floor((now - this.#last) / this.refillIntervalMs);
-    if (steps > 0) {
-      this.#tokens = Math.min(this.capacity, this.#tokens + steps * this.refillAmount);
-      this.#last += steps * this.refillIntervalMs;
-    }
+  #tokensAt(steps: number): number {
+    return steps === this.#steps ? this.#tokens : Math.min(this.capacity, this.#tokens + (steps - this.#steps) * this.refillAmount);
+  }
+
+  #instant(k: number): number {
+    return this.#start + k * this.refillIntervalMs;
+  }
+
+  /** The largest k >= the steps counted with `instant(k) <= now`: estimated by division, corrected by the expression itself. */
+  #stepsBy(now: number): number {
+    let k = Math.max(this.#steps, Math.floor((now - this.#start) / this.refillIntervalMs));
+    while (k > this.#steps && this.#instant(k) > now) k--;
+    while (this.#instant(k + 1) <= now) k++;
+    return k;
   }
 }

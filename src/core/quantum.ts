@@ -1,0 +1,75 @@
+/**
+ * Budgets count in whole quanta so that sums never drift: taking 0.1 and 0.2 and giving back 0.1
+ * leaves exactly what taking 0.2 leaves. The quantum is 1e-9 of a cost unit, or for capacities
+ * above 2^53 × 1e-9 (about 9e6) the smallest power of ten that keeps `capacity / quantum <= 2^53`
+ * (every sum a budget keeps is at most its capacity, so every sum is an exact integer).
+ *
+ * @example
+ * ```ts
+ * const q = Quantum.for(40);
+ * q.units(0.1) + q.units(0.2) === q.units(0.3); // true
+ * q.cost(q.units(0.8)); // 0.8
+ * ```
+ */
+export class Quantum {
+  /** Units per cost unit: a power of ten, at most 1e9 (below 1 for capacities past 2^53). */
+  readonly scale: number;
+
+  private constructor(scale: number) {
+    this.scale = scale;
+  }
+
+  /** The quantum for a limiter whose largest cost is `capacity` (finite and > 0). */
+  static for(capacity: number): Quantum {
+    if (capacity * 1e9 <= Number.MAX_SAFE_INTEGER) return FINEST;
+    // A power of ten written as a literal: repeated division would drift (1e-300 / 10 ≠ 1e-301).
+    const exponent = Math.ceil(Math.log10(capacity / Number.MAX_SAFE_INTEGER));
+    let scale = Number(`1e${-exponent}`);
+    if (capacity * scale > Number.MAX_SAFE_INTEGER) scale = Number(`1e${-exponent - 1}`);
+    return new Quantum(scale);
+  }
+
+  /** The size of one unit in cost. */
+  get size(): number {
+    return 1 / this.scale;
+  }
+
+  /**
+   * `cost` in whole units, or `NaN` when it is not within rounding of a whole number of quanta
+   * (finer than the quantum): the caller reports that as a `RangeError`.
+   */
+  units(cost: number): number {
+    const exact = cost * this.scale;
+    const units = Math.round(exact);
+    // A cost written in decimals (0.1, 16.1) is a few ulps off a whole number of quanta; a cost
+    // finer than the quantum (1.5e-9) is a large fraction of one off.
+    if (units === 0 && cost > 0) return NaN;
+    return units <= Number.MAX_SAFE_INTEGER && Math.abs(exact - units) <= 1e-6 + units * 1e-12 ? units : NaN;
+  }
+
+  /** `units` back in cost: exact for every whole number of units up to 2^53. */
+  cost(units: number): number {
+    const cost = units / this.scale;
+    // With a quantum above 1 (capacities past 2^53) the quotient can round past the largest double.
+    return cost === Infinity && units !== Infinity ? Number.MAX_VALUE : cost;
+  }
+}
+
+const FINEST = new (Quantum as unknown as new (scale: number) => Quantum)(1e9);
+
+/**
+ * `value` (the option `name`) in whole units of `quantum`, or a `RangeError` naming the option
+ * when it is finer than the quantum or too large for exact sums.
+ *
+ * @example
+ * ```ts
+ * checkUnits(Quantum.for(40), 'capacity', 40); // 40e9
+ * ```
+ */
+export function checkUnits(quantum: Quantum, name: string, value: number): number {
+  const units = quantum.units(value);
+  if (Number.isNaN(units)) {
+    throw new RangeError(`${name} must be a whole number of quanta (${quantum.size}) up to ${Number.MAX_SAFE_INTEGER / quantum.scale}; got ${value}`);
+  }
+  return units;
+}

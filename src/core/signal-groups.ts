@@ -1,0 +1,78 @@
+import type { Waiter } from './waiter.js';
+
+/** The waiters of one limiter that share one signal, linked in arrival order; its one listener. */
+class SignalGroup {
+  first: Waiter | undefined = undefined;
+  last: Waiter | undefined = undefined;
+  constructor(
+    readonly signal: AbortSignal,
+    readonly owner: SignalGroups,
+  ) {}
+
+  handleEvent(): void {
+    this.owner.aborted(this);
+  }
+}
+
+/**
+ * One abort listener per distinct signal, not per waiter: EventTarget walks its listener list on
+ * every add and remove, so thousands of waiters sharing one signal would cost O(n²), and Node warns
+ * (`MaxListenersExceededWarning`) past ten listeners. Joining and leaving are O(1).
+ *
+ * @example
+ * ```ts
+ * const groups = new SignalGroups((waiters, reason) => waiters.forEach((w) => w.reject(reason)));
+ * groups.add(waiter, signal);
+ * groups.remove(waiter); // on every way out of the queue
+ * ```
+ */
+export class SignalGroups {
+  readonly #groups = new Map<AbortSignal, SignalGroup>();
+  readonly #onAbort: (waiters: Waiter[], reason: unknown) => void;
+
+  constructor(onAbort: (waiters: Waiter[], reason: unknown) => void) {
+    this.#onAbort = onAbort;
+  }
+
+  add(waiter: Waiter, signal: AbortSignal): void {
+    let group = this.#groups.get(signal);
+    if (group === undefined) {
+      group = new SignalGroup(signal, this);
+      this.#groups.set(signal, group);
+      signal.addEventListener('abort', group, { once: true });
+    }
+    waiter.group = group;
+    waiter.prevOnSignal = group.last;
+    if (group.last === undefined) group.first = waiter;
+    else group.last.nextOnSignal = waiter;
+    group.last = waiter;
+  }
+
+  remove(waiter: Waiter): void {
+    const group = waiter.group as SignalGroup | undefined;
+    if (group === undefined) return;
+    const { prevOnSignal: prev, nextOnSignal: next } = waiter;
+    if (prev === undefined) group.first = next;
+    else prev.nextOnSignal = next;
+    if (next === undefined) group.last = prev;
+    else next.prevOnSignal = prev;
+    waiter.group = waiter.prevOnSignal = waiter.nextOnSignal = undefined;
+    if (group.first === undefined) this.#drop(group);
+  }
+
+  /** The signal aborted: every waiter on it, in arrival order, leaves together. */
+  aborted(group: SignalGroup): void {
+    if (this.#groups.get(group.signal) !== group) return;
+    const waiters: Waiter[] = [];
+    for (let w = group.first; w !== undefined; w = w.nextOnSignal) waiters.push(w);
+    for (const w of waiters) w.group = w.prevOnSignal = w.nextOnSignal = undefined;
+    this.#drop(group);
+    this.#onAbort(waiters, group.signal.reason);
+  }
+
+  #drop(group: SignalGroup): void {
+    this.#groups.delete(group.signal);
+    group.signal.removeEventListener('abort', group);
+    group.first = group.last = undefined;
+  }
+}
