@@ -36,16 +36,19 @@ const CHECK_EVERY = 16;
 const SHRINK_ABOVE = 4_096;
 const MOVES_PER_SLICE = 8_192;
 /**
- * A `Map` rehashes itself into a smaller table, in one go, once under a quarter of its capacity is
- * in use: tens of ms at a few hundred thousand keys. So once a map that held at least
- * {@link MIGRATE_ABOVE} keys is down to {@link MIGRATE_AT} of that peak (before the rehash can
- * happen: a capacity is below twice the peak), no key is deleted from it again: lookups fall back
- * to it while its live keys are copied into a new map, {@link MIGRATE_PER_SLICE} entries per sweep
- * callback, and then it is dropped whole.
+ * A `Map` rehashes itself in one go when it grows past its capacity and when under a quarter of
+ * it is in use: tens of ms at a few hundred thousand keys. So once a map that held at least
+ * {@link MIGRATE_ABOVE} keys is down to {@link MIGRATE_AT} of that peak (before it can shrink: a
+ * capacity is below twice the peak), it is frozen: never deleted from again, looked up after the
+ * new map (an entry is live while its slot still holds its key). Once the live keys are few
+ * enough for the new map to grow to hold them cheaply (at most {@link MIGRATE_MAX}, or a quarter
+ * of the peak, which bounds what the frozen map keeps alive), they are copied into the new map,
+ * {@link MIGRATE_PER_SLICE} entries per sweep callback, and the frozen map is dropped whole.
  */
 const MIGRATE_ABOVE = 65_536;
 const MIGRATE_AT = 0.6;
-const MIGRATE_PER_SLICE = 8_192;
+const MIGRATE_MAX = 65_536;
+const MIGRATE_PER_SLICE = 4_096;
 
 /**
  * One limiter per key (user, tenant, host), created on first use and dropped once idle, so memory
@@ -84,8 +87,9 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
   readonly #clock: Clock;
   /** Key → slot, for every key added or looked up since the last migration began. */
   #slots = new Map<K, number>();
-  /** While migrating: the previous map, never deleted from; an entry is live while its slot still holds its key. */
+  /** Frozen: the previous map, never deleted from; an entry is live while its slot still holds its key. */
   #old: Map<K, number> | undefined = undefined;
+  /** While copying the frozen map's live keys into the current one. */
   #oldEntries: Iterator<[K, number]> | undefined = undefined;
   /** Keys held, and the most held since the current map was made. */
   #count = 0;
@@ -315,6 +319,8 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
    * (the old one may hold slots that were reused or cut): O(new length), once per halving or more.
    */
   #shrinkStep(): void {
+    // Moving keys sets them in the current map: not while a frozen one is around (it would grow the current map at once).
+    if (this.#old !== undefined) return;
     const size = this.#count;
     if (this.#shrinkTo === 0) {
       if (this.#due.length <= SHRINK_ABOVE || size * 8 > this.#due.length) return;
@@ -351,19 +357,23 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     this.#relist(this.#top);
   }
 
-  /** One step of moving to a fresh map (see {@link MIGRATE_ABOVE}), at the end of a sweep callback. */
+  /** One step of freezing the map and moving to a fresh one (see {@link MIGRATE_ABOVE}), at the end of a sweep callback. */
   #migrateStep(): void {
-    if (this.#oldEntries === undefined) {
+    if (this.#old === undefined) {
       if (this.#peak < MIGRATE_ABOVE || this.#count > this.#peak * MIGRATE_AT) return;
       this.#old = this.#slots;
-      this.#oldEntries = this.#old.entries();
       this.#slots = new Map();
-      this.#peak = this.#count;
+      return;
+    }
+    if (this.#oldEntries === undefined) {
+      if (this.#count > MIGRATE_MAX && this.#count * 4 > this.#peak) return;
+      this.#oldEntries = this.#old.entries();
     }
     for (let n = 0; n < MIGRATE_PER_SLICE; n++) {
       const next = this.#oldEntries.next();
       if (next.done === true) {
         this.#old = this.#oldEntries = undefined;
+        this.#peak = this.#count;
         return;
       }
       const [key, slot] = next.value;
