@@ -2,7 +2,7 @@
 // after the event loop had its turn), and a limiter that calls back into the map while it is
 // looked at, closed or made never leaves a limiter handed out that the map does not hold and
 // `close` would miss (issue #12).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Clock, ConcurrencySemaphore, KeyedLimiter, LimiterClosedError, VirtualClock } from '../../src/index.js';
 
 /** A clock whose timers fire only when the test says so, one callback at a time; `step` is how far `now()` moves on each read. */
@@ -57,6 +57,28 @@ describe('KeyedLimiter: the sweep runs in slices', () => {
     // Dropped in order of last use, every one closed.
     expect(made.every((l) => l.closed)).toBe(true);
     keyed.close();
+  });
+
+  it('slices the same with the default clock under vi.useFakeTimers() installed after import', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const keyed = new KeyedLimiter(semaphore, { idleMs: 100 });
+      for (let i = 0; i < 10_000; i++) keyed.get(i);
+      vi.advanceTimersByTime(99);
+      expect(keyed.size).toBe(10_000);
+      vi.advanceTimersByTime(1); // the first slice only: the rest is re-armed 1 ms later
+      const first = 10_000 - keyed.size;
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThan(10_000);
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(1);
+      expect(10_000 - keyed.size).toBe(2 * first);
+      vi.advanceTimersByTime(10);
+      expect(keyed.size).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a slice also ends once its clock time is up, and the next one goes on from there', () => {
