@@ -63,7 +63,7 @@ describe('KeyedLimiter: the sweep runs in slices', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     try {
       const keyed = new KeyedLimiter(semaphore, { idleMs: 100 });
-      for (let i = 0; i < 10_000; i++) keyed.get(i);
+      for (let i = 0; i < 10_000; i++) keyed.get(`k${i}`);
       vi.advanceTimersByTime(99);
       expect(keyed.size).toBe(10_000);
       vi.advanceTimersByTime(1); // the first slice only: the rest is re-armed 1 ms later
