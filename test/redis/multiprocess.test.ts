@@ -85,7 +85,7 @@ describe('tollgate/redis across 4 processes', () => {
     const holder = await worker({ mode: 'holder', name, capacity: 3, leaseMs });
     holder.go();
     expect(await holder.next()).toEqual({ held: true });
-    const s = new RedisSemaphore({ redis: ctx.connect(), name, capacity: 3, leaseMs });
+    const s = new RedisSemaphore({ unknownState: 'fresh', redis: ctx.connect(), name, capacity: 3, leaseMs });
     expect(await s.tryAcquire(1)).toBeUndefined();
     const exited = once(holder.child, 'exit');
     holder.child.kill('SIGKILL');

@@ -6,16 +6,16 @@ import { sleep, uniqueName, useRedis } from './helpers.js';
 
 const ctx = useRedis();
 const bucket = (options: { capacity?: number; refillAmount?: number; refillIntervalMs?: number; name?: string; redis?: RedisScriptClient; maxWaitMs?: number } = {}) =>
-  new RedisTokenBucket({ redis: options.redis ?? ctx.connect(), name: options.name ?? uniqueName('bucket'), capacity: 3, refillIntervalMs: 200, ...options });
+  new RedisTokenBucket({ unknownState: 'fresh', redis: options.redis ?? ctx.connect(), name: options.name ?? uniqueName('bucket'), capacity: 3, refillIntervalMs: 200, ...options });
 const queued = (b: RedisTokenBucket) => ctx.client.zcard(b.keys[1]!);
 
 describe('RedisTokenBucket', () => {
   it('names the bad option', () => {
     const redis = ctx.connect();
-    expect(() => new RedisTokenBucket({ redis, name: 'x', capacity: -1, refillIntervalMs: 100 })).toThrow(/capacity/);
-    expect(() => new RedisTokenBucket({ redis, name: 'x', capacity: 1, refillIntervalMs: 0 })).toThrow(/refillIntervalMs/);
-    expect(() => new RedisTokenBucket({ redis, name: 'x', capacity: 1, refillIntervalMs: 10, refillAmount: Number.NaN })).toThrow(/refillAmount/);
-    expect(() => new RedisTokenBucket({ redis, name: 'x', capacity: 1, refillIntervalMs: 10, refillAmount: Number.NaN })).toThrow(RangeError);
+    expect(() => new RedisTokenBucket({ unknownState: 'fresh', redis, name: 'x', capacity: -1, refillIntervalMs: 100 })).toThrow(/capacity/);
+    expect(() => new RedisTokenBucket({ unknownState: 'fresh', redis, name: 'x', capacity: 1, refillIntervalMs: 0 })).toThrow(/refillIntervalMs/);
+    expect(() => new RedisTokenBucket({ unknownState: 'fresh', redis, name: 'x', capacity: 1, refillIntervalMs: 10, refillAmount: Number.NaN })).toThrow(/refillAmount/);
+    expect(() => new RedisTokenBucket({ unknownState: 'fresh', redis, name: 'x', capacity: 1, refillIntervalMs: 10, refillAmount: Number.NaN })).toThrow(RangeError);
   });
 
   it('admits a burst of capacity, then one step per refillIntervalMs, never faster', async () => {
@@ -117,7 +117,7 @@ describe('RedisTokenBucket', () => {
   it('works with node-redis without a subscriber (head hint and fallback poll)', async () => {
     const client = await createClient({ url: ctx.server.url }).connect();
     try {
-      const b = new RedisTokenBucket({ redis: fromNodeRedis(client), name: uniqueName('nr'), capacity: 2, refillIntervalMs: 100 });
+      const b = new RedisTokenBucket({ unknownState: 'fresh', redis: fromNodeRedis(client), name: uniqueName('nr'), capacity: 2, refillIntervalMs: 100 });
       const t0 = performance.now();
       for (let i = 0; i < 4; i++) await b.acquire();
       const elapsed = performance.now() - t0;
