@@ -144,7 +144,7 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     // heard from; the survivor notices within one poll (200 ms).
     expect(admitted.at! - killedAt).toBeLessThan(L + 350);
     expect(await queued(name)).toBe(0);
-    const grants = await ctx.client.zrange(`tollgate:semaphore:{${name}}:x`, 0, -1);
+    const grants = await ctx.client.zrange(`tollgate:semaphore:{${name}}:x`, '0', '-1');
     expect(grants).toHaveLength(1);
   });
 });
