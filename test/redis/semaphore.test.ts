@@ -1,13 +1,16 @@
 import { getEventListeners } from 'node:events';
+import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
 import {
+  fromIoredis,
   fromNodeRedis,
   LeaseLostError,
   LimiterClosedError,
   MaxWaitExceededError,
   RedisLimiterError,
+  type RedisPermit,
   RedisSemaphore,
   type RedisScriptClient,
 } from '../../src/redis/index.js';
@@ -374,6 +377,107 @@ describeRedis('RedisSemaphore (one redis-server)', () => {
       expect(s.pending).toBe(0);
       const bad = new RedisSemaphore({ unknownState: 'fresh', redis: { evalScript: async () => 'OK' }, name: 'odd', capacity: 1, leaseMs: 1000 });
       await expect(bad.acquire()).rejects.toThrow(/unexpected reply/);
+    });
+  });
+
+  describe('RedisSemaphore: validity, fencing, timeouts', () => {
+    it('every permit carries a fencing token, strictly increasing across instances of one name', async () => {
+      const name = uniqueName('fence');
+      const [a, b] = [semaphore({ name, capacity: 1 }), semaphore({ name, capacity: 1 })];
+      const tokens: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const permit = (i % 2 === 0 ? await a.acquire() : await b.tryAcquire())!;
+        tokens.push(permit.fencingToken);
+        await permit[Symbol.asyncDispose]();
+      }
+      const queuedBehind = (await a.acquire()) as RedisPermit;
+      const waiting = b.acquire(); // granted from the queue
+      await sleep(30);
+      queuedBehind.release();
+      tokens.push(queuedBehind.fencingToken, (await waiting).fencingToken);
+      for (let i = 1; i < tokens.length; i++) expect(tokens[i]).toBeGreaterThan(tokens[i - 1]!);
+      expect(Number.isSafeInteger(tokens[0])).toBe(true);
+    });
+
+    it('a permit is valid until a local instant no later than its lease end on the server', async () => {
+      const s = semaphore({ leaseMs: 1000 });
+      const before = performance.now();
+      const permit = await s.acquire();
+      const after = performance.now();
+      // Counted from the send time, with 0.1% + 1 ms kept back.
+      expect(permit.validUntil).toBeGreaterThanOrEqual(before + 1000 - 2 - 1);
+      expect(permit.validUntil).toBeLessThanOrEqual(after + 1000);
+      const expiry = Number(await ctx.client.zscore(s.keys[4]!, permit.lease));
+      const [sec, usec] = await ctx.client.time();
+      const serverLeft = expiry - (Number(sec) * 1000 + Number(usec) / 1000);
+      expect(permit.validUntil - performance.now()).toBeLessThanOrEqual(serverLeft + 1);
+      expect(permit.remainingMs).toBeGreaterThan(900);
+      await permit[Symbol.asyncDispose]();
+      expect(permit.remainingMs).toBe(0);
+    });
+
+    it('run hands fn the lease signal and the fencing token, and returns before the release reaches Redis', async () => {
+      let stall = false;
+      const inner = ctx.connect();
+      const redis: RedisScriptClient = {
+        evalScript: (script, keys, args) => (stall ? new Promise(() => {}) : inner.evalScript(script, keys, args)),
+      };
+      const s = new RedisSemaphore({ unknownState: 'fresh', redis, name: uniqueName('run'), capacity: 1, leaseMs: 3000 });
+      let seen: { signal: AbortSignal; fencingToken: number } | undefined;
+      const t0 = performance.now();
+      const result = await s.run((context) => {
+        seen = context;
+        stall = true; // the release will never be answered
+        return 'ok';
+      });
+      expect(result).toBe('ok');
+      expect(performance.now() - t0).toBeLessThan(200);
+      expect(seen!.signal.aborted).toBe(false);
+      expect(seen!.fencingToken).toBeGreaterThan(0);
+    });
+
+    it('a call that never answers is given up after commandTimeoutMs with a RedisLimiterError (timedOut)', async () => {
+      const s = new RedisSemaphore({ unknownState: 'fresh', redis: { evalScript: () => new Promise(() => {}) }, name: 'hang', capacity: 1, leaseMs: 3000, commandTimeoutMs: 80 });
+      expect(s.commandTimeoutMs).toBe(80);
+      const t0 = performance.now();
+      const error = await s.tryAcquire().catch((e: unknown) => e);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(79);
+      expect(performance.now() - t0).toBeLessThan(200);
+      expect(error).toMatchObject({ name: 'RedisLimiterError', code: 'ERR_REDIS_LIMITER', op: 'acquire', timedOut: true });
+      expect((error as Error).message).toMatch(/acquire on "hang" timed out after 80 ms/);
+      await expect(s.acquire()).rejects.toMatchObject({ timedOut: true });
+      expect(new RedisSemaphore({ unknownState: 'fresh', redis: ctx.connect(), name: 'x', capacity: 1, leaseMs: 300 }).commandTimeoutMs).toBe(100);
+      expect(new RedisSemaphore({ unknownState: 'fresh', redis: ctx.connect(), name: 'x', capacity: 1, leaseMs: 30_000 }).commandTimeoutMs).toBe(2000);
+      expect(() => new RedisSemaphore({ redis: ctx.connect(), name: 'x', capacity: 1, leaseMs: 300, commandTimeoutMs: 0 })).toThrow(/commandTimeoutMs/);
+      expect(() => new RedisSemaphore({ redis: ctx.connect(), name: 'x', capacity: 1, leaseMs: 300, unknownState: 'maybe' as 'wait' })).toThrow(/unknownState/);
+    });
+
+    it('names what failed even when the client error has an empty message (node-redis timeouts)', async () => {
+      class TimeoutError extends Error {}
+      const s = new RedisSemaphore({ unknownState: 'fresh', redis: { evalScript: () => Promise.reject(new TimeoutError('')) }, name: 'quiet', capacity: 1, leaseMs: 3000 });
+      const error = await s.tryAcquire().catch((e: unknown) => e);
+      expect((error as Error).message).toBe('tollgate/redis: acquire on "quiet" failed: TimeoutError');
+      const coded = Object.assign(new Error(''), { code: 'ECONNRESET' });
+      const t = new RedisSemaphore({ unknownState: 'fresh', redis: { evalScript: () => Promise.reject(coded) }, name: 'quiet', capacity: 1, leaseMs: 3000 });
+      expect(((await t.tryAcquire().catch((e: unknown) => e)) as Error).message).toBe('tollgate/redis: acquire on "quiet" failed: Error (ECONNRESET)');
+    });
+
+    it('adds one message listener per ioredis subscriber connection, however many adapters share it', async () => {
+      const client = new Redis(ctx.server.port, '127.0.0.1');
+      const subscriber = client.duplicate();
+      try {
+        const name = uniqueName('listeners');
+        const limiters = Array.from({ length: 15 }, () => new RedisSemaphore({ unknownState: 'fresh', redis: fromIoredis(client, { subscriber }), name, capacity: 1, leaseMs: 3000 }));
+        const held = await limiters[0]!.acquire();
+        const waits = limiters.slice(1).map((l) => l.acquire());
+        await sleep(100);
+        expect(subscriber.listenerCount('message')).toBe(1);
+        held.release();
+        for (const w of waits) (await w).release();
+      } finally {
+        client.disconnect();
+        subscriber.disconnect();
+      }
     });
   });
 });
