@@ -39,10 +39,11 @@ async function ping(port: number): Promise<boolean> {
  */
 export class RedisServer {
   #child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  /** `args`: more redis-server arguments (a config file first, `--replicaof`, cluster options). */
+  constructor(readonly port: number, readonly args: readonly string[] = []) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(args: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), args);
     await server.start();
     return server;
   }
@@ -54,7 +55,7 @@ export class RedisServer {
   async start(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'],
+      [...this.args, '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'],
       { stdio: 'ignore' },
     );
     this.#child = child;
@@ -67,6 +68,11 @@ export class RedisServer {
       if (child.exitCode !== null || Date.now() > deadline) await Promise.race([failed, Promise.reject(new Error(`redis-server on port ${this.port} did not answer PING`))]);
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /** The process, to pause (SIGSTOP) or kill it. */
+  get child(): ChildProcess | undefined {
+    return this.#child;
   }
 
   async stop(): Promise<void> {
