@@ -9,6 +9,8 @@ import { sleep, uniqueName, useRedis } from './helpers.js';
 
 const describeRedis = requires('redis-server', commandExists('redis-server'), 'apt-get install redis-server');
 const L = 600; // leaseMs: renewals every 200 ms, pollMs 200, commandTimeoutMs 200
+/** With TOLLGATE_MEASURE=1, prints what was measured (the figures docs/redis-notes.md quotes). */
+const measured = (what: string, ms: number) => process.env.TOLLGATE_MEASURE === '1' && console.info(`measured: ${what}: ${ms.toFixed(1)} ms`);
 
 describeRedis('RedisSemaphore across processes under pauses, stalls and kills', () => {
   const ctx = useRedis();
@@ -54,6 +56,8 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     const lost = await h.on('lost', 'h', 2_000);
     expect(lost.code).toBe('ERR_LEASE_LOST');
     expect(lost.at! - resumedAt).toBeLessThan(100);
+    measured('SIGSTOP holder: other admitted after the pause began', admitted.at! - stoppedAt);
+    measured('SIGSTOP holder: loss seen after SIGCONT', lost.at! - resumedAt);
     expect(lost.validUntil!).toBeLessThanOrEqual(admitted.at!);
     const all = await lives(h, b);
     expect(maxHeld(all)).toBe(1);
@@ -74,6 +78,7 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     a.send({ cmd: 'release', tag: 'a' }); // grants w's ticket, while w is paused
     const admittedC = await c.on('admitted', 'c', 5_000); // once w's grant lapsed
     expect(admittedC.at! - stoppedAt).toBeLessThan(L + 400);
+    measured('SIGSTOP head waiter: next waiter admitted after the pause began', admittedC.at! - stoppedAt);
     await sleep(Math.max(0, 2 * L - (hr() - stoppedAt)));
     w.child.kill('SIGCONT');
     await sleep(400); // the wake-up message w got while paused, its claim, its re-queue
@@ -122,6 +127,12 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     expect(lost.at! - lost.validUntil!).toBeLessThan(50);
     const admitted = await b.on('admitted', 'b', 5_000);
     expect(admitted.at!).toBeGreaterThanOrEqual(lost.validUntil!);
+    measured('stall: holder told after the stall began', lost.at! - stalledAt);
+    measured('stall: holder told after its validity end', lost.at! - lost.validUntil!);
+    measured('stall: tryAcquire rejected after', tried.after!);
+    measured('stall: acquire({ maxWaitMs: 100 }) rejected after', timedOut.after!);
+    measured('stall: run of a 300 ms fn returned after', ran.after!);
+    measured('stall: other admitted after the stall began', admitted.at! - stalledAt);
     proxy.resume();
     await sleep(300);
     const all = await lives(h, b);
@@ -143,6 +154,7 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     // The lease and every queued ticket end at most leaseMs after the dead process was last
     // heard from; the survivor notices within one poll (200 ms).
     expect(admitted.at! - killedAt).toBeLessThan(L + 350);
+    measured('SIGKILL with 3 queued tickets: survivor admitted after the kill', admitted.at! - killedAt);
     expect(await queued(name)).toBe(0);
     const grants = await ctx.client.zrange(`tollgate:semaphore:{${name}}:x`, '0', '-1');
     expect(grants).toHaveLength(1);

@@ -96,4 +96,37 @@ describeRedis('Redis killed and restarted empty (no persistence)', () => {
     holder.close();
     other.close();
   }, 30_000);
+
+  it('a quick restart: a waiter keeps its place and is served; a holder on default ioredis options is told its lease is gone', async () => {
+    const io = new Redis(server.port, '127.0.0.1'); // defaults: offline queue, endless reconnects
+    const ioSub = io.duplicate();
+    for (const c of [io, ioSub]) c.on('error', () => {});
+    try {
+      const leaseMs = 1500;
+      const redis = fromIoredis(io, { subscriber: ioSub });
+      const holder = new RedisSemaphore({ redis, name: 'quick-restart', capacity: 1, leaseMs, unknownState: 'fresh' });
+      const waiter = new RedisSemaphore({ redis: fromIoredis(client), name: 'quick-restart', capacity: 1, leaseMs, pollMs: 100 });
+      const held = await holder.acquire();
+      const waiting = waiter.acquire(1, { maxWaitMs: 10_000 });
+      await sleep(100);
+      await server.stop();
+      await sleep(200);
+      const t0 = performance.now();
+      await server.start();
+      await ready();
+      // The holder's next renewal finds nothing; the waiter's poll puts its ticket back and,
+      // since the server had no trace of the limiter, waits out a whole leaseMs ('wait').
+      const lost = await new Promise<number>((resolve) => held.signal.addEventListener('abort', () => resolve(performance.now())));
+      expect(lost - t0).toBeLessThan(leaseMs);
+      const permit = await waiting;
+      expect(performance.now()).toBeGreaterThanOrEqual(lost);
+      expect(permit.fencingToken).toBeGreaterThan(held.fencingToken);
+      permit.release();
+      holder.close();
+      waiter.close();
+    } finally {
+      io.disconnect();
+      ioSub.disconnect();
+    }
+  }, 30_000);
 });
