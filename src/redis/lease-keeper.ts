@@ -23,6 +23,7 @@ export class LeaseKeeper {
   readonly #leaseMs: number;
   readonly #call: (op: string, args: string[]) => Promise<Reply>;
   readonly #held = new Set<RedisPermit>();
+  readonly #refunds = new WeakMap<RedisPermit, number>();
   readonly #renewTimer = new Timer(() => void this.#renew(), true);
   readonly #watchdog = new Timer(() => this.#watch(), true);
   readonly #hooks = { release: (p: RedisPermit) => this.#release(p), expired: (p: RedisPermit) => this.#lose(p) };
@@ -39,9 +40,11 @@ export class LeaseKeeper {
     return this.#held.size;
   }
 
-  permit(cost: number, grant: Grant, validUntil: number): RedisPermit {
+  /** `refundMs`: when the cost comes back after the release (budgets with refunds), else 0. */
+  permit(cost: number, grant: Grant, validUntil: number, refundMs = 0): RedisPermit {
     const permit = new RedisPermit(cost, grant.ticket, grant.fence, validUntil, this.#hooks);
     this.#held.add(permit);
+    this.#refunds.set(permit, refundMs);
     this.#arm();
     return permit;
   }
@@ -49,14 +52,18 @@ export class LeaseKeeper {
   async #release(permit: RedisPermit): Promise<void> {
     const held = this.#held.delete(permit);
     this.#arm();
-    if (held) await this.#call('cancel', [permit.lease, String(permit.cost), '1']);
+    if (held) await this.#call('cancel', this.#releaseArgs(permit));
+  }
+
+  #releaseArgs(permit: RedisPermit): string[] {
+    return [permit.lease, String(permit.cost), '1', String(this.#refunds.get(permit) ?? 0)];
   }
 
   /** Lost: told at once, and given back in case the server still counts it (a renewal that timed out but ran). */
   #lose(permit: RedisPermit): void {
     if (!this.#held.delete(permit)) return;
     permit.lose();
-    this.#call('cancel', [permit.lease, String(permit.cost), '1']).catch(noop);
+    this.#call('cancel', this.#releaseArgs(permit)).catch(noop);
     this.#arm();
   }
 

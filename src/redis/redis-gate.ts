@@ -55,6 +55,8 @@ export abstract class RedisGate implements Disposable {
   readonly #runner: ScriptRunner;
   readonly #desk: TicketDesk<RedisPermit>;
   readonly #keeper: LeaseKeeper | undefined;
+  /** The budget's default refund delay, when its permits' costs come back after a delay. */
+  readonly #refundMs: number | undefined;
   #closed = false;
 
   protected constructor(o: RedisLimiterOptions, budget: RedisBudget) {
@@ -64,10 +66,11 @@ export abstract class RedisGate implements Disposable {
     this.commandTimeoutMs = config.commandTimeoutMs;
     this.#keys = config.keys;
     this.#maxWaitMs = config.maxWaitMs;
+    this.#refundMs = budget.refundMs;
     this.#runner = new ScriptRunner(config, (reply) => this.#desk.notice(reply));
     const call = (op: string, args: string[]): Promise<Reply> => this.#runner.call(op, args);
     this.#keeper = budget.holdMs > 0 ? new LeaseKeeper(budget.holdMs, call) : undefined;
-    this.#desk = new TicketDesk<RedisPermit>({ call, makePermit: (w, grant, validUntil) => this.#permit(w.cost, grant, validUntil) }, config, this.#keeper !== undefined);
+    this.#desk = new TicketDesk<RedisPermit>({ call, makePermit: (w, grant, validUntil) => this.#permit(w.cost, grant, validUntil, w.refundMs) }, config, this.#keeper !== undefined);
   }
 
   /** Waiters of this instance (this process) that are not admitted yet. */
@@ -83,14 +86,15 @@ export abstract class RedisGate implements Disposable {
   acquire(cost: number = 1, options?: AcquireOptions): Promise<RedisPermit> {
     try {
       checkCost(cost, this.capacity);
-      const o = checkObject('options', options) as AcquireOptions;
+      const o = checkObject('options', options) as AcquireOptions & { refundMs?: number };
       const signal = checkSignal(o.signal);
       const maxWaitMs = o.maxWaitMs === undefined ? this.#maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
       const id = checkId(o.id);
+      const refundMs = this.#refundMs === undefined || o.refundMs === undefined ? (this.#refundMs ?? 0) : checkNumber('refundMs', o.refundMs);
       signal?.throwIfAborted();
       if (this.#closed) throw new LimiterClosedError();
       if (cost === 0) return Promise.resolve(new RedisPermit(0, '', 0, Infinity, zeroHooks));
-      return this.#desk.enter(this.#newId(), cost, id, signal, maxWaitMs);
+      return this.#desk.enter(this.#newId(), cost, id, signal, maxWaitMs, refundMs);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -118,7 +122,7 @@ export abstract class RedisGate implements Disposable {
       this.#giveBack(lease, cost);
       return undefined;
     }
-    return this.#permit(cost, { ticket: lease, ms: Number(ms), fence: Number(fence) }, validUntil);
+    return this.#permit(cost, { ticket: lease, ms: Number(ms), fence: Number(fence) }, validUntil, this.#refundMs ?? 0);
   }
 
   /**
@@ -157,8 +161,8 @@ export abstract class RedisGate implements Disposable {
     this.close();
   }
 
-  #permit(cost: number, grant: Grant, validUntil: number): RedisPermit {
-    return this.#keeper?.permit(cost, grant, validUntil) ?? new RedisPermit(cost, grant.ticket, grant.fence, Infinity, spentHooks);
+  #permit(cost: number, grant: Grant, validUntil: number, refundMs: number): RedisPermit {
+    return this.#keeper?.permit(cost, grant, validUntil, refundMs) ?? new RedisPermit(cost, grant.ticket, grant.fence, Infinity, spentHooks);
   }
 
   #giveBack(lease: string, cost: number): void {

@@ -54,6 +54,10 @@ export interface RedisBudget {
   holdMs: number;
   /** Ms after its last use at which the state means nothing (every lease expired, the bucket full again). */
   idleMs: number;
+  /** The budget's own keys, after the six common ones (KEYS[7..] in its Lua): suffixes, e.g. `['r']`. */
+  keys?: readonly string[];
+  /** Default ms after a release at which a lease's cost comes back (sent with every release), or undefined. */
+  refundMs?: number;
 }
 
 /**
@@ -121,7 +125,7 @@ export function resolveOptions(o: RedisLimiterOptions, budget: RedisBudget, inst
     pollMs,
     commandTimeoutMs,
     ticketTtlMs,
-    keys: KEYS.map((k) => `${base}:${k}`),
+    keys: [...KEYS, ...(budget.keys ?? [])].map((k) => `${base}:${k}`),
     channel: `${base}:wake:${instance}`,
     args: [
       `${base}:wake`,

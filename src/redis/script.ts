@@ -10,6 +10,7 @@
 //   4 C costs hash: id -> cost; id..'#f' -> fencing token of a queued grant
 //   5 X grants zset: lease -> expiry ms (lease budgets); ticket -> ms kept until collected (spent budgets)
 //   6 G guard hash: until, fence. Outlives the rest, so lost state is told from unused state.
+//   7.. the budget's own keys (RedisBudget.keys), e.g. a sliding window's admissions, refunds due.
 // ARGV: 1 op, 2 wake channel, 3 capacity, 4 ticket ttl ms, 5 key ttl ms, 6 guard ttl ms,
 //   7 unknownState '1' = wait / '0' = fresh, 8 n = number of budget parameters, 9..8+n P[1..n],
 //   then the op's arguments from ARGV[A], A = 9 + n.
@@ -17,7 +18,8 @@
 //        0 not (try), 2 queued (value = arrival score), 3 provably later than maxWaitMs
 //      poll(id, cost, score, ...) -> value 'id:ms:fence,...' for the caller's granted tickets;
 //        refreshes the others' heartbeats and puts back, at their own score, tickets the server lost
-//      cancel(id, cost, admitted 0|1) -> gives back whatever id was queued for, granted or admitted
+//      cancel(id, cost, admitted 0|1, refundMs|'') -> gives back whatever id was queued for,
+//        granted or admitted; with refundMs, a held lease is *released* (budget's released())
 //      renew(lease, ...) -> value 'ms,ms,...' left on each lease, 0 for a lease gone
 // Every reply: {status, value, grants 'id:ms:fence,...', queue head id or '', ms until the head may fit or -1}.
 // `ms` is what is left of a grant's validity when the script ran (0 for spent budgets): the
@@ -28,10 +30,14 @@
 // A budget defines, as locals:
 //   HOLD      ms a grant is held before it must be renewed (a lease), or 0 (the cost is spent)
 //   PROVABLE  whether readyDelay bounds every wait from below, so a too-long wait is refused at once
+//   OPPORTUNISTIC  false: only the head may be granted (FIFO); true: every waiter that fits, in
+//             arrival order (the first WALK of them looked at per call)
 //   load(state)        reads its fields of S, refreshed to now; state 'fresh' | 'ok' | 'lost'
 //                      ('lost': start from what can admit nobody beyond the limit)
 //   free()             the largest cost payable now (leases held are the entries of X)
 //   take(cost)         pays a grant          giveBack(cost)  undoes a grant that was never used
+//   released(id, cost, refundMs)   a held lease was released (lease budgets)
+//   expiredGrant(id, cost)         a lease ran out unreleased (its holder died or was cut off)
 //   readyDelay(cost)   ms until cost may fit with nothing released, or -1 if only a release helps
 //   idleAt()           server ms from which the state means nothing (nothing held, full again)
 //   save()             writes its fields of S
@@ -59,6 +65,7 @@ local function dropExpired(zset, queueToo)
   local first = redis.call('ZRANGE', zset, 0, 0, 'WITHSCORES')
   if first[2] == nil or tonumber(first[2]) > now then return end
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', zset, '-inf', num(now))) do
+    if zset == X and HOLD > 0 then expiredGrant(id, costOf(id) or CAP) end
     redis.call('HDEL', C, id, id .. '#f')
     if queueToo then redis.call('ZREM', Q, id) end
   end
@@ -134,21 +141,35 @@ local function grantTo(id, cost, heartbeat)
 end
 
 local grants = {}
--- Strict FIFO: only the head may be granted, so a heavy head is never starved by lighter ones.
--- Returns the head it stopped at (which cannot be paid now) and its cost.
+local WALK = 100
+local function grantOne(head, cost)
+  local deadline = tonumber(redis.call('ZSCORE', W, head))
+  redis.call('ZREM', Q, head)
+  redis.call('ZREM', W, head)
+  if cost ~= nil then
+    local ms = grantTo(head, cost, deadline and deadline - TTL or now)
+    grants[#grants + 1] = head .. ':' .. num(ms) .. ':' .. num(fence)
+  end
+end
+-- FIFO: only the head may be granted, so a heavy head is never starved by lighter ones.
+-- Opportunistic: every waiter that fits, in arrival order. Returns the head it stopped at (which
+-- cannot be paid now) and its cost.
 local function grantQueue()
+  if OPPORTUNISTIC then
+    for _, id in ipairs(redis.call('ZRANGE', Q, 0, WALK - 1)) do
+      local cost = costOf(id)
+      if cost == nil or canPay(cost) then grantOne(id, cost) end
+    end
+    local head = redis.call('ZRANGE', Q, 0, 0)[1]
+    if head == nil then return nil, 0 end
+    return head, costOf(head) or CAP
+  end
   while true do
     local head = redis.call('ZRANGE', Q, 0, 0)[1]
     if head == nil then return nil, 0 end
     local cost = costOf(head)
     if cost ~= nil and not canPay(cost) then return head, cost end
-    local deadline = tonumber(redis.call('ZSCORE', W, head))
-    redis.call('ZREM', Q, head)
-    redis.call('ZREM', W, head)
-    if cost ~= nil then
-      local ms = grantTo(head, cost, deadline and deadline - TTL or now)
-      grants[#grants + 1] = head .. ':' .. num(ms) .. ':' .. num(fence)
-    end
+    grantOne(head, cost)
   end
 end
 local function enqueue(id, cost, score)
@@ -209,9 +230,11 @@ elseif op == 'cancel' then
     redis.call('ZREM', W, id)
     redis.call('HDEL', C, id)
   elseif redis.call('ZSCORE', X, id) then
-    giveBack(costOf(id) or 0)
+    local cost = costOf(id) or 0
     redis.call('ZREM', X, id)
     redis.call('HDEL', C, id, id .. '#f')
+    local refund = tonumber(ARGV[A + 3] or '')
+    if HOLD > 0 and refund ~= nil then released(id, cost, refund) else giveBack(cost) end
   elseif ARGV[A + 2] == '1' and state == 'ok' then
     giveBack(tonumber(ARGV[A + 1]))
   end
@@ -233,7 +256,15 @@ else
   return redis.error_reply('tollgate: unknown op ' .. tostring(op))
 end
 
-local head, headCost = grantQueue()
+-- Fair entry: a newcomer that found others waiting is considered at the next scan, when what
+-- can be paid grows, not at once (in FIFO it is never the head here anyway).
+local head, headCost
+if op == 'acquire' and OPPORTUNISTIC then
+  head = redis.call('ZRANGE', Q, 0, 0)[1]
+  headCost = head and (costOf(head) or CAP) or 0
+else
+  head, headCost = grantQueue()
+end
 save()
 local idle = idleAt()
 if idle > untilMs then untilMs, guardDirty = idle, true end
@@ -264,7 +295,7 @@ for _, o in ipairs(owners) do
   if o == headOwner then h, d = head, delay end
   redis.call('PUBLISH', channel .. ':' .. o, table.concat(byOwner[o], ',') .. '|' .. h .. '|' .. d)
 end
-for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], KEYTTL) end
+for i = 1, #KEYS do if i ~= 6 then redis.call('PEXPIRE', KEYS[i], KEYTTL) end end
 reply[3] = table.concat(grants, ',')
 reply[4] = head or ''
 reply[5] = delay

@@ -60,8 +60,9 @@ export class TicketDesk<P> {
   }
 
   /** Resolves once the server grants `ticket`; rejects on abort, after `maxWaitMs`, on close, or if a call fails. */
-  enter(ticket: string, cost: number, id: string | number | undefined, signal: AbortSignal | undefined, maxWaitMs: number | undefined): Promise<P> {
+  enter(ticket: string, cost: number, id: string | number | undefined, signal: AbortSignal | undefined, maxWaitMs: number | undefined, refundMs = 0): Promise<P> {
     const w = new Ticket(ticket, cost, id, systemClock.now(), maxWaitMs, this.#onAbort);
+    w.refundMs = refundMs;
     const promise = w.promise as Promise<P>;
     this.#book.add(w, signal);
     if (w.deadline !== Infinity) this.#loop.arm();

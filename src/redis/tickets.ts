@@ -23,6 +23,8 @@ export class Ticket {
   /** A wake-up message said it was granted, before it was placed: claim it once placed. */
   hinted = false;
   signal: AbortSignal | undefined = undefined;
+  /** Ms after its release at which its cost comes back (budgets with refunds). */
+  refundMs = 0;
   /** Index in the deadline heap, or -1. */
   slot = -1;
   resolve!: (value: never) => void;

@@ -12,7 +12,7 @@ import { buildScript } from '../script.js';
  * ```
  */
 export const SEMAPHORE_BUDGET = `
-local HOLD, PROVABLE = P[1], false
+local HOLD, PROVABLE, OPPORTUNISTIC = P[1], false, false
 local function load(state) end
 local function free()
   local used = 0
@@ -21,6 +21,8 @@ local function free()
 end
 local function take(cost) end
 local function giveBack(cost) end
+local function released(id, cost, refundMs) end
+local function expiredGrant(id, cost) end
 local function readyDelay(cost)
   local first = redis.call('ZRANGE', X, 0, 0, 'WITHSCORES')
   if first[2] == nil then return -1 end

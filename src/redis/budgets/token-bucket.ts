@@ -12,7 +12,7 @@ import { buildScript } from '../script.js';
  * ```
  */
 export const TOKEN_BUCKET_BUDGET = `
-local HOLD, PROVABLE = 0, true
+local HOLD, PROVABLE, OPPORTUNISTIC = 0, true, false
 local AMOUNT, EVERY = P[1], P[2]
 local tokens, last
 local function load(state)
@@ -29,6 +29,8 @@ end
 local function free() return tokens end
 local function take(cost) tokens = tokens - cost end
 local function giveBack(cost) tokens = math.min(CAP, tokens + cost) end
+local function released(id, cost, refundMs) end
+local function expiredGrant(id, cost) end
 local function readyDelay(cost)
   if cost <= tokens then return 0 end
   local function after(steps) return math.min(CAP, tokens + steps * AMOUNT) end
