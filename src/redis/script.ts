@@ -30,6 +30,8 @@
 // A budget defines, as locals:
 //   HOLD      ms a grant is held before it must be renewed (a lease), or 0 (the cost is spent)
 //   PROVABLE  whether readyDelay bounds every wait from below, so a too-long wait is refused at once
+//   LOSS_MS   after a loss with nothing known (no guard), how long nothing granted before it can
+//             still be alive or owed (leaseMs, plus the refund delay where credits come back late)
 //   OPPORTUNISTIC  false: only the head may be granted (FIFO); true: every waiter that fits, in
 //             arrival order (the first WALK of them looked at per call)
 //   load(state)        reads its fields of S, refreshed to now; state 'fresh' | 'ok' | 'lost'
@@ -72,11 +74,15 @@ local function dropExpired(zset, queueToo)
   redis.call('ZREMRANGEBYSCORE', zset, '-inf', num(now))
 end
 
-local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score')
+local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free')
 local fence = tonumber(meta[3]) or 0
 local untilMs = tonumber(meta[4]) or 0
 local quarantine = tonumber(meta[5]) or 0
 local lastScore = tonumber(meta[6])
+-- Opportunistic scans run only when what can be paid grew since the last call (a release, a
+-- refund or expiry coming due): a newcomer that found others waiting is never admitted ahead
+-- of them just because some call happened to run.
+local lastFree = tonumber(meta[7])
 local guardDirty = false
 
 -- Lost state is never extra capacity. S gone while G (which outlives it) says a grant may still
@@ -93,7 +99,7 @@ if meta[1] == false then
   if gUntil ~= nil then
     if gUntil > now then state, untilMs = 'lost', gUntil end
   elseif redis.call('EXISTS', X) == 1 or redis.call('EXISTS', C) == 1 or WAIT_UNKNOWN then
-    state, untilMs = 'lost', now + HOLD
+    state, untilMs = 'lost', now + LOSS_MS
   end
 elseif tonumber(meta[2]) ~= redis.call('ZCARD', X) or (tonumber(meta[2]) > 0 and redis.call('EXISTS', C) == 0) then
   state = 'lost'
@@ -156,10 +162,13 @@ end
 -- cannot be paid now) and its cost.
 local function grantQueue()
   if OPPORTUNISTIC then
-    for _, id in ipairs(redis.call('ZRANGE', Q, 0, WALK - 1)) do
-      local cost = costOf(id)
-      if cost == nil or canPay(cost) then grantOne(id, cost) end
+    if lastFree == nil or free() > lastFree then
+      for _, id in ipairs(redis.call('ZRANGE', Q, 0, WALK - 1)) do
+        local cost = costOf(id)
+        if cost == nil or canPay(cost) then grantOne(id, cost) end
+      end
     end
+    lastFree = free()
     local head = redis.call('ZRANGE', Q, 0, 0)[1]
     if head == nil then return nil, 0 end
     return head, costOf(head) or CAP
@@ -269,6 +278,11 @@ save()
 local idle = idleAt()
 if idle > untilMs then untilMs, guardDirty = idle, true end
 redis.call('HSET', S, 'v', '1', 'n', redis.call('ZCARD', X), 'fence', num(fence), 'until', num(untilMs), 'qu', num(quarantine))
+if OPPORTUNISTIC then
+  -- While quarantined nothing could be paid: the first call after it must scan.
+  if now < quarantine then lastFree = -1 else lastFree = free() end
+  redis.call('HSET', S, 'free', num(lastFree))
+end
 if lastScore ~= nil then redis.call('HSET', S, 'score', num(lastScore)) end
 if guardDirty then
   redis.call('HSET', G, 'until', num(untilMs), 'fence', num(fence))
