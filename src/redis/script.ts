@@ -42,6 +42,7 @@
 //   expiredGrant(id, cost)         a lease ran out unreleased (its holder died or was cut off)
 //   readyDelay(cost)   ms until cost may fit with nothing released, or -1 if only a release helps
 //   idleAt()           server ms from which the state means nothing (nothing held, full again)
+//   lostOwn()          whether its own keys were lost while S says they hold something
 //   save()             writes its fields of S
 // Needs Redis >= 5 (a script that reads TIME and then writes is replicated by its effects).
 
@@ -101,7 +102,7 @@ if meta[1] == false then
   elseif redis.call('EXISTS', X) == 1 or redis.call('EXISTS', C) == 1 or WAIT_UNKNOWN then
     state, untilMs = 'lost', now + LOSS_MS
   end
-elseif tonumber(meta[2]) ~= redis.call('ZCARD', X) or (tonumber(meta[2]) > 0 and redis.call('EXISTS', C) == 0) then
+elseif tonumber(meta[2]) ~= redis.call('ZCARD', X) or (tonumber(meta[2]) > 0 and redis.call('EXISTS', C) == 0) or lostOwn() then
   state = 'lost'
   untilMs = math.max(untilMs, tonumber(redis.call('HGET', G, 'until')) or 0)
 end

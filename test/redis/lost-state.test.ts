@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
-import { fromIoredis, type RedisPermit, RedisSemaphore, RedisTokenBucket } from '../../src/redis/index.js';
+import { fromIoredis, RedisCreditSemaphore, type RedisPermit, RedisSemaphore, RedisSlidingWindow, RedisTokenBucket } from '../../src/redis/index.js';
 import { type Life, maxHeld } from './chaos.js';
 import { sleep, uniqueName, useRedis } from './helpers.js';
 import { RedisServer } from './server.js';
@@ -98,6 +98,30 @@ describeRedis('RedisSemaphore: keys lost while a holder holds', () => {
     expect(performance.now() - t0).toBeLessThan(100);
     expect((await lostAt) - t0).toBeLessThan(L / 3 + 150);
     next.release();
+  });
+
+  it("a credit semaphore's refunds key deleted: the credits still due are never handed out early", async () => {
+    const name = uniqueName('lost-refunds');
+    const make = () => new RedisCreditSemaphore({ redis: ctx.connect(), name, capacity: 10, leaseMs: L, refundMs: 500, unknownState: 'fresh' });
+    const [a, b] = [make(), make()];
+    (await a.acquire(10)).release(); // 10 credits due back in 500 ms
+    await sleep(50);
+    await ctx.client.del(a.keys[6]!);
+    const t0 = performance.now();
+    expect(await b.tryAcquire(1)).toBeUndefined();
+    const permit = await b.acquire(10, { maxWaitMs: 3_000 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(450 - 40);
+    permit.release();
+  });
+
+  it("a sliding window's admissions key deleted: the window counts as full for windowMs", async () => {
+    const name = uniqueName('lost-window');
+    const w = new RedisSlidingWindow({ redis: ctx.connect(), name, limit: 2, windowMs: 300, unknownState: 'fresh' });
+    expect(await w.tryAcquire(2)).toBeDefined();
+    await ctx.client.del(w.keys[6]!);
+    expect(await w.tryAcquire(1)).toBeUndefined();
+    await sleep(330);
+    expect(await w.tryAcquire(2)).toBeDefined();
   });
 
   it('a token bucket whose state is lost restarts empty, never with a fresh burst', async () => {

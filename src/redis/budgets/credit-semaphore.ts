@@ -19,6 +19,7 @@ local HOLD, PROVABLE, OPPORTUNISTIC = P[1], false, P[2] == 1
 local LOSS_MS = P[1] + P[3]
 local RK = KEYS[7]
 local refunding = 0
+local function lostOwn() return (tonumber(redis.call('HGET', S, 'refunding')) or 0) > 0 and redis.call('EXISTS', RK) == 0 end
 local function load(state)
   refunding = tonumber(redis.call('HGET', S, 'refunding')) or 0
   if state ~= 'ok' then

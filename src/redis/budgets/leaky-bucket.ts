@@ -16,6 +16,7 @@ local HOLD, PROVABLE, OPPORTUNISTIC = 0, true, false
 local LOSS_MS = 0
 local RATE = P[1] / P[2]
 local level, last
+local function lostOwn() return false end
 local function load(state)
   local st = redis.call('HMGET', S, 'level', 'last')
   level, last = tonumber(st[1]), tonumber(st[2])

@@ -19,6 +19,7 @@ local LOSS_MS = 0
 local WIN = P[2]
 local WK = KEYS[7]
 local used = 0
+local function lostOwn() return (tonumber(redis.call('HGET', S, 'wused')) or 0) > 0 and redis.call('EXISTS', WK) == 0 end
 local function load(state)
   used = tonumber(redis.call('HGET', S, 'wused')) or 0
   if state ~= 'ok' then
