@@ -159,4 +159,27 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     const grants = await ctx.client.zrange(`tollgate:semaphore:{${name}}:x`, '0', '-1');
     expect(grants).toHaveLength(1);
   });
+
+  it('RedisCreditSemaphore across processes: a release comes back refundMs later in another process; a killed holder\'s credits come back within leaseMs', async () => {
+    const name = uniqueName('credits-mp');
+    const [a, b] = await Promise.all([start('releases', { name, capacity: 10, refundMs: 400 }), start('waits', { name, capacity: 10, refundMs: 400 })]);
+    a.send({ cmd: 'acquire', tag: 'a', cost: 10 });
+    await a.on('admitted', 'a');
+    b.send({ cmd: 'acquire', tag: 'b', cost: 10 });
+    await until(async () => (await ctx.client.zcard(`tollgate:credits:{${name}}:q`)) === 1);
+    a.send({ cmd: 'release', tag: 'a' });
+    const released = await a.on('released', 'a');
+    const admitted = await b.on('admitted', 'b', 5_000);
+    expect(admitted.at! - released.at!).toBeGreaterThanOrEqual(400 - 40);
+    expect(admitted.at! - released.at!).toBeLessThan(400 + 300);
+    // Now b holds all 10 and dies: its lease runs out unreleased, credited back at its expiry.
+    a.send({ cmd: 'acquire', tag: 'a2', cost: 10 });
+    await until(async () => (await ctx.client.zcard(`tollgate:credits:{${name}}:q`)) === 1);
+    await b.kill();
+    const killedAt = hr();
+    const again = await a.on('admitted', 'a2', 5_000);
+    expect(again.at! - killedAt).toBeLessThan(L + 350);
+    const all = await lives(a);
+    expect(maxHeld([...all, ...[{ tag: 'b', cost: 10, fence: admitted.fence!, start: admitted.at!, end: killedAt }]])).toBe(10);
+  });
 });

@@ -4,7 +4,7 @@
 // at no instant do the permits clients believe valid add up to more than the capacity.
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { fromIoredis, fromNodeRedis, RedisSemaphore, type RedisPermit, type RedisScriptClient } from '../../../src/redis/index.js';
+import { fromIoredis, fromNodeRedis, RedisCreditSemaphore, RedisSemaphore, type RedisPermit, type RedisScriptClient } from '../../../src/redis/index.js';
 
 interface Config {
   port: number;
@@ -14,6 +14,8 @@ interface Config {
   client?: 'ioredis' | 'node-redis';
   pollMs?: number;
   commandTimeoutMs?: number;
+  /** A RedisCreditSemaphore with this refundMs instead of a RedisSemaphore. */
+  refundMs?: number;
 }
 type Command =
   | { cmd: 'acquire'; tag: string; cost?: number; maxWaitMs?: number; abortAfterMs?: number; holdMs?: number }
@@ -42,15 +44,18 @@ async function connect(): Promise<RedisScriptClient> {
   return fromIoredis(client, { subscriber });
 }
 
-const semaphore = new RedisSemaphore({
+const Kind = config.refundMs === undefined ? RedisSemaphore : RedisCreditSemaphore;
+const semaphore = new Kind({
   redis: await connect(),
+  refundMs: config.refundMs ?? 0,
+  admission: 'fifo',
   name: config.name,
   capacity: config.capacity,
   leaseMs: config.leaseMs,
   unknownState: 'fresh',
   ...(config.pollMs === undefined ? {} : { pollMs: config.pollMs }),
   ...(config.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: config.commandTimeoutMs }),
-});
+} as ConstructorParameters<typeof RedisCreditSemaphore>[0]);
 
 interface Life {
   tag: string;
