@@ -55,7 +55,7 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     const resumedAt = hr();
     const lost = await h.on('lost', 'h', 2_000);
     expect(lost.code).toBe('ERR_LEASE_LOST');
-    expect(lost.at! - resumedAt).toBeLessThan(100);
+    expect(lost.at! - resumedAt).toBeLessThan(200); // measured: ~2 ms
     measured('SIGSTOP holder: other admitted after the pause began', admitted.at! - stoppedAt);
     measured('SIGSTOP holder: loss seen after SIGCONT', lost.at! - resumedAt);
     expect(lost.validUntil!).toBeLessThanOrEqual(admitted.at!);
@@ -111,20 +111,20 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
 
     const aborted = await h.on('rejected', 'x');
     expect(aborted.error!.message).toBe('aborted by the caller');
-    expect(aborted.after!).toBeLessThan(50 + 80);
+    expect(aborted.after!).toBeLessThan(50 + 150);
     const timedOut = await h.on('rejected', 'm');
     expect(timedOut.error!.name).toBe('MaxWaitExceededError');
-    expect(timedOut.after!).toBeLessThan(100 + 80);
+    expect(timedOut.after!).toBeLessThan(100 + 150);
     const tried = await h.on('rejected', 't');
     expect(tried.error).toMatchObject({ name: 'RedisLimiterError', code: 'ERR_REDIS_LIMITER', timedOut: true });
-    expect(tried.after!).toBeLessThan(200 + 100);
+    expect(tried.after!).toBeLessThan(200 + 150);
     const unbounded = await h.on('rejected', 'n');
     expect(unbounded.error).toMatchObject({ name: 'RedisLimiterError', timedOut: true });
     const ran = await h.on('ran', 'r');
     expect(ran.after!).toBeLessThan(300 + 150); // not held up by a release that cannot reach Redis
     const lost = await h.on('lost', 'long', 3_000);
-    expect(lost.at! - stalledAt).toBeLessThan(L + 50); // at its validity end, not after the stall
-    expect(lost.at! - lost.validUntil!).toBeLessThan(50);
+    expect(lost.at! - stalledAt).toBeLessThan(L + 150); // at its validity end, not after the stall (measured ~L)
+    expect(lost.at! - lost.validUntil!).toBeLessThan(150); // measured: ~6 ms
     const admitted = await b.on('admitted', 'b', 5_000);
     expect(admitted.at!).toBeGreaterThanOrEqual(lost.validUntil!);
     measured('stall: holder told after the stall began', lost.at! - stalledAt);

@@ -66,5 +66,12 @@ end
 local function save() redis.call('HSET', S, 'refunding', num(refunding)) end
 `;
 
-/** The credit semaphore's whole script. */
+/**
+ * The credit semaphore's whole script.
+ *
+ * @example
+ * ```ts
+ * await redis.evalScript(CREDIT_SEMAPHORE_SCRIPT, keys, ['renew', ...common, lease]);
+ * ```
+ */
 export const CREDIT_SEMAPHORE_SCRIPT = buildScript(CREDIT_SEMAPHORE_BUDGET);

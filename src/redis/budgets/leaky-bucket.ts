@@ -41,5 +41,12 @@ local function idleAt() return last + level / RATE end
 local function save() redis.call('HSET', S, 'level', num(level), 'last', num(last)) end
 `;
 
-/** The leaky bucket's whole script. */
+/**
+ * The leaky bucket's whole script.
+ *
+ * @example
+ * ```ts
+ * await redis.evalScript(LEAKY_BUCKET_SCRIPT, keys, ['acquire', ...common, ticket, '1', '0', '-1']);
+ * ```
+ */
 export const LEAKY_BUCKET_SCRIPT = buildScript(LEAKY_BUCKET_BUDGET);

@@ -34,5 +34,12 @@ local function idleAt() return 0 end
 local function save() end
 `;
 
-/** The semaphore's whole script. */
+/**
+ * The semaphore's whole script.
+ *
+ * @example
+ * ```ts
+ * await redis.evalScript(SEMAPHORE_SCRIPT, keys, ['renew', ...common, lease]);
+ * ```
+ */
 export const SEMAPHORE_SCRIPT = buildScript(SEMAPHORE_BUDGET);

@@ -65,5 +65,12 @@ end
 local function save() redis.call('HSET', S, 'wused', num(used)) end
 `;
 
-/** The sliding window's whole script. */
+/**
+ * The sliding window's whole script.
+ *
+ * @example
+ * ```ts
+ * await redis.evalScript(SLIDING_WINDOW_SCRIPT, keys, ['acquire', ...common, ticket, '1', '0', '-1']);
+ * ```
+ */
 export const SLIDING_WINDOW_SCRIPT = buildScript(SLIDING_WINDOW_BUDGET);

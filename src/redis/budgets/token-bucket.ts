@@ -48,5 +48,12 @@ end
 local function save() redis.call('HSET', S, 'tokens', num(tokens), 'last', num(last)) end
 `;
 
-/** The token bucket's whole script. */
+/**
+ * The token bucket's whole script.
+ *
+ * @example
+ * ```ts
+ * await redis.evalScript(TOKEN_BUCKET_SCRIPT, keys, ['poll', ...common, ticket, '1', score]);
+ * ```
+ */
 export const TOKEN_BUCKET_SCRIPT = buildScript(TOKEN_BUCKET_BUDGET);
