@@ -25,6 +25,26 @@ export interface RunContext {
 const spentHooks = { release: () => Promise.resolve(), expired: () => {} };
 const zeroHooks = spentHooks;
 
+/**
+ * A signal that aborts when either does, and a function removing what it added to them (run's
+ * `finally`): `AbortSignal.any` where it exists (Node 20.3+), else one listener on each.
+ */
+function eitherSignal(a: AbortSignal, b: AbortSignal): [AbortSignal, () => void] {
+  if (typeof AbortSignal.any === 'function') return [AbortSignal.any([a, b]), () => {}];
+  const controller = new AbortController();
+  const dispose = (): void => {
+    a.removeEventListener('abort', onAbort);
+    b.removeEventListener('abort', onAbort);
+  };
+  const onAbort = (event: Event): void => {
+    dispose();
+    controller.abort((event.target as AbortSignal).reason);
+  };
+  if (a.aborted || b.aborted) controller.abort(a.aborted ? a.reason : b.reason);
+  else for (const s of [a, b]) s.addEventListener('abort', onAbort, { once: true });
+  return [controller.signal, dispose];
+}
+
 /** 16 hex digits from Web Crypto: unique per instance, so the server publishes a grant only to the instance concerned. */
 function instanceId(): string {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
@@ -133,10 +153,11 @@ export abstract class RedisGate implements Disposable {
   async run<T>(fn: (context: RunContext) => T | PromiseLike<T>, options?: AcquireOptions & { cost?: number }): Promise<T> {
     checkFunction('fn', fn);
     const permit = await this.acquire(options?.cost ?? 1, options);
+    const [signal, dispose] = options?.signal === undefined ? [permit.signal, () => {}] : eitherSignal(permit.signal, options.signal);
     try {
-      const signal = options?.signal === undefined ? permit.signal : AbortSignal.any([permit.signal, options.signal]);
       return await fn({ signal, fencingToken: permit.fencingToken });
     } finally {
+      dispose();
       permit.release();
     }
   }
