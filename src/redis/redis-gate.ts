@@ -171,6 +171,38 @@ export abstract class RedisGate implements Disposable {
     };
   }
 
+  /**
+   * Admits nobody, in any process, until `ms` from now on the server's clock (extends a pause,
+   * never shortens it); waiters stay queued. `ms >= 0` or `Infinity`. The answer to a 429 with
+   * `Retry-After` seen by any one process.
+   */
+  async pause(ms: number): Promise<void> {
+    const delay = checkNumber('ms', ms, { allowInfinity: true });
+    await this.#runner.call('pause', [String(delay === Infinity ? 1e15 : delay)]);
+  }
+
+  /** Ends a pause at once, for every process; waiters that fit are admitted. */
+  async resume(): Promise<void> {
+    await this.#runner.call('resume', []);
+  }
+
+  /** The largest cost that could be paid now (0 while paused), ignoring the queue. */
+  get available(): Promise<number> {
+    return this.#peek(0).then(([available]) => available);
+  }
+
+  /** Ms until `cost` could be paid if nobody else took anything (the queue ignored): 0 when now, Infinity when only a release can free it. */
+  async retryAfterMs(cost: number = 1): Promise<number> {
+    checkCost(cost, this.capacity);
+    const [, ms] = await this.#peek(cost);
+    return ms < 0 ? Infinity : ms;
+  }
+
+  async #peek(cost: number): Promise<[number, number]> {
+    const [available = '0', ms = '-1'] = (await this.#runner.call('peek', [String(cost)])).value.split(':');
+    return [Math.min(this.capacity, Number(available)), Number(ms)];
+  }
+
   /** Rejects this instance's waiters (with `reason`, default a `LimiterClosedError`) and later calls; gives their tickets back. Held permits stay valid and renewed until released. */
   close(reason?: unknown): void {
     if (this.#closed) return;

@@ -21,6 +21,9 @@
 //      cancel(id, cost, admitted 0|1, refundMs|'') -> gives back whatever id was queued for,
 //        granted or admitted; with refundMs, a held lease is *released* (budget's released())
 //      renew(lease, ...) -> value 'ms,ms,...' left on each lease, 0 for a lease gone
+//      pause(ms) -> nobody admitted until now + ms (extends a pause, never shortens it); resume()
+//      peek(cost) -> value 'available:ms' (what could be paid now, ignoring the queue; ms until
+//        cost could be, -1 when only a release can help)
 // Every reply: {status, value, grants 'id:ms:fence,...', queue head id or '', ms until the head may fit or -1}.
 // `ms` is what is left of a grant's validity when the script ran (0 for spent budgets): the
 // client counts it from when it *sent* the call, never from when a reply or message arrived.
@@ -30,6 +33,7 @@
 // A budget defines, as locals:
 //   HOLD      ms a grant is held before it must be renewed (a lease), or 0 (the cost is spent)
 //   PROVABLE  whether readyDelay bounds every wait from below, so a too-long wait is refused at once
+//   HINT_ONLY whether readyDelay is only a wake-up hint (a lease's expiry), not when cost will fit
 //   LOSS_MS   after a loss with nothing known (no guard), how long nothing granted before it can
 //             still be alive or owed (leaseMs, plus the refund delay where credits come back late)
 //   OPPORTUNISTIC  false: only the head may be granted (FIFO); true: every waiter that fits, in
@@ -75,7 +79,7 @@ local function dropExpired(zset, queueToo)
   redis.call('ZREMRANGEBYSCORE', zset, '-inf', num(now))
 end
 
-local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free')
+local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu')
 local fence = tonumber(meta[3]) or 0
 local untilMs = tonumber(meta[4]) or 0
 local quarantine = tonumber(meta[5]) or 0
@@ -84,6 +88,7 @@ local lastScore = tonumber(meta[6])
 -- refund or expiry coming due): a newcomer that found others waiting is never admitted ahead
 -- of them just because some call happened to run.
 local lastFree = tonumber(meta[7])
+local pausedUntil = tonumber(meta[8]) or 0
 local guardDirty = false
 
 -- Lost state is never extra capacity. S gone while G (which outlives it) says a grant may still
@@ -119,10 +124,11 @@ dropExpired(X, false)
 dropExpired(W, true)
 local head0 = redis.call('ZRANGE', Q, 0, 0)[1]
 
-local function canPay(cost) return now >= quarantine and cost <= free() end
+local function canPay(cost) return now >= quarantine and now >= pausedUntil and cost <= free() end
 local function delayFor(cost)
   local d = readyDelay(cost)
-  if now < quarantine then d = math.max(d, math.ceil(quarantine - now)) end
+  local blocked = math.max(quarantine, pausedUntil)
+  if now < blocked then d = math.max(d, math.ceil(blocked - now)) end
   return d
 end
 
@@ -262,6 +268,20 @@ elseif op == 'renew' then
     end
   end
   reply = {0, table.concat(out, ',')}
+elseif op == 'pause' then
+  pausedUntil = math.max(pausedUntil, now + tonumber(ARGV[A]))
+  lastFree = -1
+elseif op == 'resume' then
+  pausedUntil = 0
+  lastFree = -1
+elseif op == 'peek' then
+  local available = 0
+  if now >= quarantine and now >= pausedUntil then available = math.max(0, free()) end
+  local cost = tonumber(ARGV[A])
+  local d = delayFor(cost)
+  -- A lease's expiry is a wake-up hint, not a promise: its holder renews it while alive.
+  if HINT_ONLY and cost > free() then d = -1 end
+  reply = {0, num(available) .. ':' .. num(d)}
 else
   return redis.error_reply('tollgate: unknown op ' .. tostring(op))
 end
@@ -278,10 +298,10 @@ end
 save()
 local idle = idleAt()
 if idle > untilMs then untilMs, guardDirty = idle, true end
-redis.call('HSET', S, 'v', '1', 'n', redis.call('ZCARD', X), 'fence', num(fence), 'until', num(untilMs), 'qu', num(quarantine))
+redis.call('HSET', S, 'v', '1', 'n', redis.call('ZCARD', X), 'fence', num(fence), 'until', num(untilMs), 'qu', num(quarantine), 'pu', num(pausedUntil))
 if OPPORTUNISTIC then
-  -- While quarantined nothing could be paid: the first call after it must scan.
-  if now < quarantine then lastFree = -1 else lastFree = free() end
+  -- While quarantined or paused nothing could be paid: the first call after it must scan.
+  if now < quarantine or now < pausedUntil then lastFree = -1 else lastFree = free() end
   redis.call('HSET', S, 'free', num(lastFree))
 end
 if lastScore ~= nil then redis.call('HSET', S, 'score', num(lastScore)) end

@@ -2,7 +2,7 @@
 // options and semantics, counted on the server's clock across instances (processes).
 import { describe, expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
-import { RedisCreditSemaphore, RedisLeakyBucket, RedisSlidingWindow } from '../../src/redis/index.js';
+import { RedisCreditSemaphore, RedisLeakyBucket, RedisSemaphore, RedisSlidingWindow, RedisTokenBucket } from '../../src/redis/index.js';
 import { sleep, uniqueName, useRedis } from './helpers.js';
 
 const describeRedis = requires('redis-server', commandExists('redis-server'), 'apt-get install redis-server');
@@ -160,6 +160,49 @@ describeRedis('tollgate/redis twins', () => {
       expect(await w.tryAcquire(0.25)).toBeDefined();
       expect(await w.tryAcquire(0.5)).toBeUndefined();
       await expect(w.acquire(0.5, { maxWaitMs: 100 })).rejects.toMatchObject({ name: 'MaxWaitExceededError', waitedMs: 0 });
+    });
+  });
+
+  describe('pause, resume, available, retryAfterMs: on the server, for every process', () => {
+    it('a pause by one instance holds every instance until it ends; resume admits at once', async () => {
+      const name = uniqueName('pause');
+      const make = () => new RedisTokenBucket({ redis: ctx.connect(), name, capacity: 5, refillIntervalMs: 1000, unknownState: 'fresh' });
+      const [a, b] = [make(), make()];
+      expect(await b.available).toBe(5);
+      await a.pause(300);
+      expect(await b.available).toBe(0);
+      expect(await b.tryAcquire()).toBeUndefined();
+      expect(await b.retryAfterMs(1)).toBeGreaterThan(200);
+      const t0 = performance.now();
+      await b.acquire();
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(200);
+      expect(performance.now() - t0).toBeLessThan(300 + 250);
+      await a.pause(100);
+      await a.pause(10); // never shortens
+      await a.pause(Infinity);
+      const waiting = b.acquire();
+      await sleep(150);
+      const resumedAt = performance.now();
+      await a.resume();
+      await waiting;
+      expect(performance.now() - resumedAt).toBeLessThan(200);
+      expect(await b.retryAfterMs(1)).toBe(0);
+      await expect(a.pause(-1)).rejects.toThrow(RangeError);
+    });
+
+    it('retryAfterMs: exact for refills, Infinity when only a release can help', async () => {
+      const bucket = new RedisTokenBucket({ redis: ctx.connect(), name: uniqueName('retry'), capacity: 2, refillIntervalMs: 500, unknownState: 'fresh' });
+      await bucket.acquire(2);
+      const ms = await bucket.retryAfterMs(2);
+      expect(ms).toBeGreaterThan(900);
+      expect(ms).toBeLessThanOrEqual(1000);
+      const s = new RedisSemaphore({ redis: ctx.connect(), name: uniqueName('retry-sem'), capacity: 1, leaseMs: 3000, unknownState: 'fresh' });
+      const held = await s.acquire();
+      expect(await s.retryAfterMs(1)).toBe(Infinity);
+      expect(await s.available).toBe(0);
+      held.release();
+      await sleep(30);
+      expect(await s.available).toBe(1);
     });
   });
 });

@@ -17,6 +17,7 @@ import { buildScript } from '../script.js';
 export const CREDIT_SEMAPHORE_BUDGET = `
 local HOLD, PROVABLE, OPPORTUNISTIC = P[1], false, P[2] == 1
 local LOSS_MS = P[1] + P[3]
+local HINT_ONLY = false
 local RK = KEYS[7]
 local refunding = 0
 local function lostOwn() return (tonumber(redis.call('HGET', S, 'refunding')) or 0) > 0 and redis.call('EXISTS', RK) == 0 end
