@@ -139,6 +139,28 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     expect(maxHeld(all)).toBe(2);
   });
 
+  it('the same stall with a node-redis client (default options): told at its validity end, calls bounded by commandTimeoutMs', async () => {
+    const name = uniqueName('stall-nr');
+    proxy = await StallProxy.start(ctx.server.port);
+    const [h, b] = await Promise.all([start('cut-off', { name, capacity: 1, port: proxy.port, client: 'node-redis' }), start('direct', { name, capacity: 1 })]);
+    h.send({ cmd: 'acquire', tag: 'long' });
+    await h.on('admitted', 'long');
+    proxy.stall();
+    const stalledAt = hr();
+    h.send({ cmd: 'try', tag: 't' });
+    b.send({ cmd: 'acquire', tag: 'b' });
+    const tried = await h.on('rejected', 't');
+    expect(tried.error).toMatchObject({ name: 'RedisLimiterError', timedOut: true });
+    expect(tried.after!).toBeLessThan(200 + 150);
+    const lost = await h.on('lost', 'long', 3_000);
+    expect(lost.at! - stalledAt).toBeLessThan(L + 150);
+    const admitted = await b.on('admitted', 'b', 5_000);
+    expect(admitted.at!).toBeGreaterThanOrEqual(lost.validUntil!);
+    measured('stall, node-redis: holder told after the stall began', lost.at! - stalledAt);
+    proxy.resume();
+    expect(maxHeld(await lives(h, b))).toBe(1);
+  });
+
   it('a holder killed (SIGKILL) with queued waiters: everything it had is free within leaseMs, and its tickets are never granted after', async () => {
     const name = uniqueName('kill-queued');
     const [k, b] = await Promise.all([start('killed', { name, capacity: 1 }), start('survivor', { name, capacity: 1 })]);
