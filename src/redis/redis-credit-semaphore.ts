@@ -22,6 +22,8 @@ export interface RedisCreditSemaphoreOptions extends RedisLimiterOptions {
   leaseMs: number;
   /** Default `'opportunistic'`: every waiter that fits, in arrival order; `'fifo'`: only the head. */
   admission?: 'fifo' | 'opportunistic';
+  /** Opportunistic: once this many later arrivals were admitted ahead of the head, nobody behind it is until it is. Default Infinity. */
+  maxBypass?: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export class RedisCreditSemaphore extends RedisGate {
   readonly refundMs: number;
   readonly leaseMs: number;
   readonly admission: 'fifo' | 'opportunistic';
+  readonly maxBypass: number;
 
   constructor(options: RedisCreditSemaphoreOptions) {
     const o = checkObject('options', options) as unknown as RedisCreditSemaphoreOptions;
@@ -48,11 +51,12 @@ export class RedisCreditSemaphore extends RedisGate {
     const refundMs = optionalNumber('refundMs', o.refundMs, 0);
     const admission = o.admission ?? 'opportunistic';
     if (admission !== 'fifo' && admission !== 'opportunistic') throw new TypeError(`admission must be 'fifo' or 'opportunistic'; got ${String(admission)}`);
+    const maxBypass = optionalNumber('maxBypass', o.maxBypass, Infinity, { allowInfinity: true });
     super(o, {
       kind: 'credits',
       script: CREDIT_SEMAPHORE_SCRIPT,
       capacity,
-      params: [leaseMs, admission === 'opportunistic' ? 1 : 0, refundMs],
+      params: [leaseMs, admission === 'opportunistic' ? 1 : 0, refundMs, maxBypass === Infinity ? -1 : maxBypass],
       holdMs: leaseMs,
       idleMs: leaseMs + refundMs,
       keys: ['r'],
@@ -61,6 +65,7 @@ export class RedisCreditSemaphore extends RedisGate {
     this.refundMs = refundMs;
     this.leaseMs = leaseMs;
     this.admission = admission;
+    this.maxBypass = maxBypass;
   }
 
   /** `acquire(credits, { refundMs })`: this permit's credits come back `refundMs` after its release. */

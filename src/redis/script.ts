@@ -38,6 +38,8 @@
 //             still be alive or owed (leaseMs, plus the refund delay where credits come back late)
 //   OPPORTUNISTIC  false: only the head may be granted (FIFO); true: every waiter that fits, in
 //             arrival order (the first WALK of them looked at per call)
+//   MAX_BYPASS how many later arrivals may be granted ahead of the head before the walk stops at
+//             it (opportunistic; -1 = no bound)
 //   load(state)        reads its fields of S, refreshed to now; state 'fresh' | 'ok' | 'lost'
 //                      ('lost': start from what can admit nobody beyond the limit)
 //   free()             the largest cost payable now (leases held are the entries of X)
@@ -79,7 +81,7 @@ local function dropExpired(zset, queueToo)
   redis.call('ZREMRANGEBYSCORE', zset, '-inf', num(now))
 end
 
-local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu')
+local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu', 'bh', 'byp')
 local fence = tonumber(meta[3]) or 0
 local untilMs = tonumber(meta[4]) or 0
 local quarantine = tonumber(meta[5]) or 0
@@ -89,6 +91,8 @@ local lastScore = tonumber(meta[6])
 -- of them just because some call happened to run.
 local lastFree = tonumber(meta[7])
 local pausedUntil = tonumber(meta[8]) or 0
+-- Only the head's bypass count is kept: an earlier waiter's count is never below a later one's.
+local bypassHead, bypassed = meta[9] or '', tonumber(meta[10]) or 0
 local guardDirty = false
 
 -- Lost state is never extra capacity. S gone while G (which outlives it) says a grant may still
@@ -170,9 +174,16 @@ end
 local function grantQueue()
   if OPPORTUNISTIC then
     if lastFree == nil or free() > lastFree then
-      for _, id in ipairs(redis.call('ZRANGE', Q, 0, WALK - 1)) do
+      for i, id in ipairs(redis.call('ZRANGE', Q, 0, WALK - 1)) do
+        local head = redis.call('ZRANGE', Q, 0, 0)[1]
+        if head ~= bypassHead then bypassHead, bypassed = head or '', 0 end
+        -- Passed over maxBypass times, the head blocks everyone behind it until it is admitted.
+        if MAX_BYPASS >= 0 and bypassed >= MAX_BYPASS and id ~= head then break end
         local cost = costOf(id)
-        if cost == nil or canPay(cost) then grantOne(id, cost) end
+        if cost == nil or canPay(cost) then
+          grantOne(id, cost)
+          if id ~= head and cost ~= nil then bypassed = bypassed + 1 end
+        end
       end
     end
     lastFree = free()
@@ -302,7 +313,7 @@ redis.call('HSET', S, 'v', '1', 'n', redis.call('ZCARD', X), 'fence', num(fence)
 if OPPORTUNISTIC then
   -- While quarantined or paused nothing could be paid: the first call after it must scan.
   if now < quarantine or now < pausedUntil then lastFree = -1 else lastFree = free() end
-  redis.call('HSET', S, 'free', num(lastFree))
+  redis.call('HSET', S, 'free', num(lastFree), 'bh', bypassHead, 'byp', bypassed)
 end
 if lastScore ~= nil then redis.call('HSET', S, 'score', num(lastScore)) end
 if guardDirty then

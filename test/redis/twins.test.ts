@@ -56,6 +56,34 @@ describeRedis('tollgate/redis twins', () => {
       expect(order).toEqual(['small', 'big']);
     });
 
+    it('maxBypass: once the head was passed over maxBypass times, nobody behind it is admitted before it', async () => {
+      const name = uniqueName('credits-bypass');
+      const make = () => new RedisCreditSemaphore({ redis: ctx.connect(), name, capacity: 10, leaseMs: 3000, maxBypass: 2, unknownState: 'fresh' });
+      const [a, b] = [make(), make()];
+      expect(a.maxBypass).toBe(2);
+      const p1 = await a.acquire(3);
+      const p2 = await a.acquire(3);
+      const order: string[] = [];
+      const big = b.acquire(10).then((p) => (order.push('big'), p));
+      await sleep(30);
+      const smalls = [1, 2, 3].map((i) => a.acquire(1).then((p) => (order.push(`s${i}`), p)));
+      await sleep(60);
+      expect(order).toEqual([]);
+      p2.release(); // 7 free: big does not fit; s1 and s2 pass it, s3 may not
+      const [s1, s2] = await Promise.all(smalls.slice(0, 2));
+      await sleep(100);
+      expect(order).toEqual(['s1', 's2']);
+      p1.release();
+      s1!.release();
+      s2!.release();
+      const permit = await big;
+      expect(order).toEqual(['s1', 's2', 'big']);
+      permit.release();
+      (await smalls[2])!.release();
+      expect(order).toEqual(['s1', 's2', 'big', 's3']);
+      expect(() => make() && new RedisCreditSemaphore({ redis: ctx.connect(), name, capacity: 1, leaseMs: 1000, maxBypass: -1 })).toThrow(/maxBypass/);
+    });
+
     it('per-call refundMs: a release frees nothing until its refund is due, then the head goes first', async () => {
       const name = uniqueName('credits-refund');
       const [a, b] = [credits(name), credits(name, { admission: 'fifo' })];

@@ -2,7 +2,7 @@ import { buildScript } from '../script.js';
 
 /**
  * The credit semaphore's budget: P[1] = leaseMs, P[2] = 1 for opportunistic admission (the
- * default) or 0 for FIFO, P[3] = the default refundMs; its own key KEYS[7] = refunds, a zset of '<cost>:<id>' scored by when
+ * default) or 0 for FIFO, P[3] = the default refundMs, P[4] = maxBypass (-1: none); its own key KEYS[7] = refunds, a zset of '<cost>:<id>' scored by when
  * the credits come back. Credits are taken at the grant and held as a lease (renewed while the
  * permit is held, so a dead holder's credits do come back); a release schedules them back
  * `refundMs` later (sent with the release); a lease that runs out unreleased is refunded from its
@@ -17,6 +17,7 @@ import { buildScript } from '../script.js';
 export const CREDIT_SEMAPHORE_BUDGET = `
 local HOLD, PROVABLE, OPPORTUNISTIC = P[1], false, P[2] == 1
 local LOSS_MS = P[1] + P[3]
+local MAX_BYPASS = P[4]
 local HINT_ONLY = false
 local RK = KEYS[7]
 local refunding = 0

@@ -14,6 +14,7 @@ import { buildScript } from '../script.js';
 export const LEAKY_BUCKET_BUDGET = `
 local HOLD, PROVABLE, OPPORTUNISTIC = 0, true, false
 local LOSS_MS = 0
+local MAX_BYPASS = -1
 local HINT_ONLY = false
 local RATE = P[1] / P[2]
 local level, last

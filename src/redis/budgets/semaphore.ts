@@ -14,6 +14,7 @@ import { buildScript } from '../script.js';
 export const SEMAPHORE_BUDGET = `
 local HOLD, PROVABLE, OPPORTUNISTIC = P[1], false, false
 local LOSS_MS = P[1]
+local MAX_BYPASS = -1
 local HINT_ONLY = true
 local function lostOwn() return false end
 local function load(state) end

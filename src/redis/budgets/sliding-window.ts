@@ -16,6 +16,7 @@ import { buildScript } from '../script.js';
 export const SLIDING_WINDOW_BUDGET = `
 local HOLD, PROVABLE, OPPORTUNISTIC = 0, true, false
 local LOSS_MS = 0
+local MAX_BYPASS = -1
 local HINT_ONLY = false
 local WIN = P[2]
 local WK = KEYS[7]
