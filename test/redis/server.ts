@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A port the OS just gave out and took back: free unless someone grabs it in between. */
 export async function freePort(): Promise<number> {
@@ -55,7 +58,8 @@ export class RedisServer {
   async start(): Promise<void> {
     const child = spawn(
       'redis-server',
-      [...this.args, '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'],
+      // Its own directory: a replica's full sync writes an RDB file there, never in the repo.
+      [...this.args, ...(this.args.includes('--dir') ? [] : ['--dir', this.#dir()]), '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'],
       { stdio: 'ignore' },
     );
     this.#child = child;
@@ -68,6 +72,11 @@ export class RedisServer {
       if (child.exitCode !== null || Date.now() > deadline) await Promise.race([failed, Promise.reject(new Error(`redis-server on port ${this.port} did not answer PING`))]);
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  #tmp: string | undefined;
+  #dir(): string {
+    return (this.#tmp ??= mkdtempSync(join(tmpdir(), 'tollgate-redis-')));
   }
 
   /** The process, to pause (SIGSTOP) or kill it. */

@@ -80,6 +80,9 @@ export async function startSentinel(): Promise<{ primary: RedisServer; replica: 
   try {
     // Connected is not enough: a replica still in its first sync has none of the data.
     await waitFor(async () => (await cli(replica.port, 'info', 'replication')).includes('master_link_status:up'), 'replica in sync');
+    // And the stream flowing: right after the first sync a write can take a second to arrive.
+    await cli(primary.port, 'set', 'tollgate:probe', '1');
+    await waitFor(async () => (await cli(replica.port, 'get', 'tollgate:probe')).trim() === '1', 'replication stream');
     await sentinel.start();
     await waitFor(async () => (await cli(sentinelPort, 'sentinel', 'replicas', 'mymaster')).includes(String(replica.port)), 'sentinel');
     return { primary, replica, sentinelPort, stop };
