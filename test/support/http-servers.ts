@@ -507,9 +507,10 @@ export function startBreakServer(options: BreakServerOptions = {}): Promise<Brea
     arrive({ at, arrived, slack }) {
       // The wall clock when the request counts (Date.now() is whole ms, and drifts from performance.now()).
       const wall = Date.now() - (arrived - at);
-      if (until && wall < until.wall) {
-        // 2 ms for Date.now() (whole ms, and drifting from performance.now()).
-        if (wall < until.wall - 2 - slack) stats.early++;
+      // 2 ms for Date.now() (whole ms, and drifting from performance.now()): a request this close
+      // to the end of the break is after it, as far as the wall clock can tell.
+      if (until && wall < until.wall - 2 - slack) {
+        stats.early++;
         return { accept: false, status, headers: { 'retry-after': httpDate(until.wall) } };
       }
       if (!until && accepted >= breakAfter) {
