@@ -89,9 +89,9 @@ export const configs: Record<Kind, fc.Arbitrary<Config>> = {
   throttle: withCommon(
     'throttle',
     fc.oneof(
-      fc.record({ rate: fc.integer({ min: 1, max: 8 }), periodMs: fc.constantFrom(undefined, 10, 50), concurrency: fc.constantFrom(undefined, 0, 1, 2, 4) }),
+      fc.record({ rate: fc.integer({ min: 1, max: 8 }), periodMs: fc.constantFrom(undefined, 10, 50), kind: fc.constantFrom(undefined, 'sliding', 'leaky'), concurrency: fc.constantFrom(undefined, 0, 1, 2, 4) }),
       fc.record({
-        limits: fc.array(fc.record({ rate: fc.integer({ min: 1, max: 8 }), periodMs: fc.constantFrom(undefined, 5, 40, 300) }), { minLength: 1, maxLength: 3 }),
+        limits: fc.array(fc.record({ rate: fc.integer({ min: 1, max: 8 }), periodMs: fc.constantFrom(undefined, 5, 40, 300), kind: fc.constantFrom(undefined, 'sliding', 'leaky') }), { minLength: 1, maxLength: 3 }),
         concurrency: fc.constantFrom(undefined, 0, 1, 3),
       }),
     ),
@@ -194,6 +194,44 @@ interface Held {
   released: boolean;
 }
 
+/** An independent reference of one rate limit: a leaky level, or a sliding window's admissions. */
+export interface RateModel {
+  kind: 'leaky' | 'sliding';
+  rate: number;
+  periodMs: number;
+  /** Leaky: cost × periodMs in the bucket at `at`. */
+  fill: number;
+  at: number;
+  /** Sliding: admissions still in the window, oldest first (same-instant admissions share one entry). */
+  window: { at: number; cost: number }[];
+}
+
+function rateModel(kind: 'leaky' | 'sliding', rate: number, periodMs: number, start: number): RateModel {
+  return { kind, rate, periodMs, fill: 0, at: start, window: [] };
+}
+
+/** The level (leaky) or the cost admitted in the window ending at `now` (sliding: freed at exactly at + periodMs). */
+function usedAt(r: RateModel, now: number): number {
+  if (r.kind === 'leaky') return Math.max(0, r.fill - (now - r.at) * r.rate) / r.periodMs;
+  let used = 0;
+  for (const w of r.window) if (w.at + r.periodMs > now) used += w.cost;
+  return used;
+}
+
+function admitInto(r: RateModel, at: number, cost: number): void {
+  if (r.kind === 'leaky') {
+    r.fill = Math.max(0, r.fill - (at - r.at) * r.rate) + cost * r.periodMs;
+    r.at = at;
+    return;
+  }
+  while (r.window.length > 0 && r.window[0]!.at + r.periodMs <= at) r.window.shift();
+  const last = r.window.at(-1);
+  if (last !== undefined && Math.floor(last.at) === Math.floor(at)) {
+    last.at = at;
+    last.cost += cost;
+  } else r.window.push({ at, cost });
+}
+
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 const EPS = 1e-9;
 const close = (a: number, b: number, scale = 1) => Math.abs(a - b) <= EPS * Math.max(1, Math.abs(scale), Math.abs(a), Math.abs(b));
@@ -221,7 +259,7 @@ export class ModelRun {
   readonly fifo: boolean;
   readonly defaultRefund: number;
   readonly defaultMaxWait: number | undefined;
-  readonly rates: { rate: number; periodMs: number; fill: number; at: number }[] = [];
+  readonly rates: RateModel[] = [];
   readonly token: { capacity: number; amount: number; interval: number; tokens: number; last: number } | undefined;
   readonly concurrency: number;
   pausedUntil = -Infinity;
@@ -248,7 +286,7 @@ export class ModelRun {
         break;
       case 'leaky':
         this.limiter = new LeakyBucketLimiter(o as any);
-        this.rates.push({ rate: opts.maxRate, periodMs: opts.periodMs ?? 60_000, fill: 0, at: config.start });
+        this.rates.push(rateModel('leaky', opts.maxRate, opts.periodMs ?? 60_000, config.start));
         break;
       case 'token':
         this.limiter = new TokenBucket(o as any);
@@ -256,8 +294,9 @@ export class ModelRun {
         break;
       case 'throttle':
         this.limiter = new Throttle(o as any);
-        for (const l of opts.limits ?? [{ rate: opts.rate, periodMs: opts.periodMs }]) {
-          this.rates.push({ rate: l.rate, periodMs: l.periodMs ?? 1_000, fill: 0, at: config.start });
+        // Throttle's limits are sliding windows unless they say 'leaky' (docs/semantics.md §8).
+        for (const l of opts.limits ?? [{ rate: opts.rate, periodMs: opts.periodMs, kind: opts.kind }]) {
+          this.rates.push(rateModel(l.kind ?? 'sliding', l.rate, l.periodMs ?? 1_000, config.start));
         }
         break;
       default:
@@ -317,7 +356,7 @@ export class ModelRun {
         if (h.released) {
           // A second release is a no-op: no event, no change.
           expect(this.#snapshot()).toEqual(before);
-        } else if (h.cost > 0) this.#released++;
+        } else this.#released++;
         h.released = true;
         break;
       }
@@ -327,7 +366,7 @@ export class ModelRun {
         const call = running[op.k % running.length]!;
         call.running = false;
         call.finish!(op.ok);
-        if (call.cost > 0) this.#released++;
+        this.#released++;
         break;
       }
       case 'pause': {
@@ -396,12 +435,12 @@ export class ModelRun {
         call.running = true;
         if (op.fn === 'throw') {
           call.running = false;
-          if (op.cost > 0) this.#released++;
+          this.#released++;
           throw (call.fnResult = new Error(`fn ${id} threw`));
         }
         if (op.fn === 'value') {
           call.running = false;
-          if (op.cost > 0) this.#released++;
+          this.#released++;
           return (call.fnResult = { value: id });
         }
         return new Promise((resolve, reject) => {
@@ -473,6 +512,10 @@ export class ModelRun {
     return { cost, count };
   }
 
+  #unreleased(): number {
+    return this.held.filter((h) => !h.released).length + this.calls.filter((c) => c.running).length;
+  }
+
   #snapshot() {
     const l = this.limiter;
     return {
@@ -506,7 +549,8 @@ export class ModelRun {
     // Every abort listener belongs to a queued waiter.
     const waiting = new Map<Controller, number>();
     for (const call of queued) if (call.controller) waiting.set(call.controller, (waiting.get(call.controller) ?? 0) + 1);
-    for (const c of this.controllers) expect(getEventListeners(c.controller.signal, 'abort')).toHaveLength(waiting.get(c) ?? 0);
+    // One listener per signal, however many waiters share it (docs/semantics.md §16).
+    for (const c of this.controllers) expect(getEventListeners(c.controller.signal, 'abort')).toHaveLength(waiting.has(c) ? 1 : 0);
 
     // One timer at most; none with nobody waiting or once closed; one whenever a wake-up is owed.
     const timers = this.clock.pendingTimers;
@@ -529,6 +573,10 @@ export class ModelRun {
     expect(stats.aborted).toBe(count('aborted'));
     expect(stats.pausedUntil).toBe(now < this.pausedUntil ? this.pausedUntil : undefined);
     expect(count('released')).toBe(this.#released);
+    // docs/semantics.md §11: held is the cost of unreleased permits, running their number (zero-cost ones included).
+    expect(stats.rejected).toBe(count('rejected'));
+    expect(close(stats.held, heldCost, this.capacity), `stats.held ${stats.held} != ${heldCost}`).toBe(true);
+    expect(stats.running).toBe(this.#unreleased());
 
     if (this.semaphore) {
       const refunding = l instanceof CreditSemaphore ? l.refunding : 0;
@@ -542,7 +590,7 @@ export class ModelRun {
     }
     if (l instanceof Throttle) {
       const slotsFull = this.concurrency > 0 && heldCount >= this.concurrency;
-      const rateRoom = Math.min(...this.rates.map((r) => r.rate - Math.max(0, r.fill - (now - r.at) * r.rate) / r.periodMs));
+      const rateRoom = Math.min(...this.rates.map((r) => r.rate - usedAt(r, now)));
       expect(close(available, slotsFull ? 0 : rateRoom, this.capacity), `throttle available ${available}`).toBe(true);
       expect(l.running).toBe(this.concurrency > 0 ? heldCount : 0);
       if (this.concurrency > 0) expect(l.running).toBeLessThanOrEqual(this.concurrency);
@@ -552,7 +600,8 @@ export class ModelRun {
     const full =
       this.semaphore ? heldCost === 0 && (l instanceof CreditSemaphore ? l.refunding === 0 : true)
       : l instanceof TokenBucket ? l.tokens >= this.token!.capacity
-      : this.rates.every((r) => r.fill - (now - r.at) * r.rate <= 0) && heldCount * (this.concurrency > 0 ? 1 : 0) === 0;
+      : // A Throttle always counts its running permits (an unlimited concurrency is Infinity slots): one held is not idle.
+        this.rates.every((r) => usedAt(r, now) <= 0) && (l instanceof Throttle ? heldCount === 0 : true);
     expect(l.idle, `idle with pending ${queued.length}, paused until ${this.pausedUntil}, full ${full}`).toBe(queued.length === 0 && now >= this.pausedUntil && full);
 
     // retryAfterMs agrees with available and the pause.
@@ -572,10 +621,7 @@ export class ModelRun {
   /** Rate budgets: the reference levels built from admitted events never exceed the limit. */
   #checkRates(available: number): void {
     const now = this.now;
-    for (const r of this.rates) {
-      const level = Math.max(0, r.fill - (now - r.at) * r.rate) / r.periodMs;
-      expect(level).toBeLessThanOrEqual(r.rate + EPS * r.rate);
-    }
+    for (const r of this.rates) expect(usedAt(r, now)).toBeLessThanOrEqual(r.rate + EPS * r.rate);
     if (this.limiter instanceof LeakyBucketLimiter) {
       const r = this.rates[0]!;
       const level = Math.max(0, r.fill - (now - r.at) * r.rate) / r.periodMs;
@@ -636,9 +682,8 @@ export class ModelRun {
       if (e.type === 'admitted' && e.cost > 0) {
         expect(e.at, `admitted at ${e.at} during a pause until ${this.pausedUntil}`).toBeGreaterThanOrEqual(this.pausedUntil);
         for (const r of this.rates) {
-          r.fill = Math.max(0, r.fill - (e.at - r.at) * r.rate) + e.cost * r.periodMs;
-          r.at = e.at;
-          expect(r.fill, `rate ${r.rate}/${r.periodMs} exceeded at ${e.at}`).toBeLessThanOrEqual(r.rate * r.periodMs * (1 + EPS));
+          admitInto(r, e.at, e.cost);
+          expect(usedAt(r, e.at), `${r.kind} rate ${r.rate}/${r.periodMs} exceeded at ${e.at}`).toBeLessThanOrEqual(r.rate * (1 + EPS));
         }
         if (this.token) {
           this.#refillModel(e.at);
@@ -792,14 +837,14 @@ export class ModelRun {
       if (call.running) {
         call.running = false;
         call.finish!(true);
-        if (call.cost > 0) this.#released++;
+        this.#released++;
       }
     }
     for (const h of this.held) {
       if (h.released) continue;
       h.permit.release();
       h.released = true;
-      if (h.cost > 0) this.#released++;
+      this.#released++;
     }
     await flush();
     // Admissions while releasing may hand out new permits: pick them up.
