@@ -1,9 +1,10 @@
-// retry-after: a GitHub-style client that honours 429 + Retry-After with Throttle.pause
+// retry-after: a GitHub-style client that honours 429 + Retry-After with Throttle.observe
 //
 // The server (faked in process, no network) allows 10 requests per 20 s window and answers the
 // rest with 429 and a Retry-After header. The client does not know that limit: it throttles to
-// 2 requests per second, 3 at a time, and when told to wait it pauses the whole throttle, so no
-// request is wasted on a server that already said no, then retries the refused one.
+// 2 requests per second, 3 at a time, and shows every response to the throttle (`observe`): a
+// 429 with Retry-After (seconds or an HTTP date) pauses the whole throttle, so no request is
+// wasted on a server that already said no, then the refused one is retried.
 import { Throttle, VirtualClock } from 'tollgate';
 
 // A virtual clock runs the minute below in milliseconds. In production, leave `clock` out.
@@ -35,13 +36,15 @@ const throttle = new Throttle({ rate: 2, periodMs: 1_000, concurrency: 3, clock 
 async function get(path) {
   for (let attempt = 1; ; attempt++) {
     const res = await throttle.run(() => api.fetch(path));
+    // A 429 with Retry-After pauses (a pause is extended, never shortened: several 429s in
+    // flight agree); a header that does not parse is ignored, never a crash.
+    throttle.observe(res);
     if (res.status !== 429) {
       console.log(`${t()}  GET ${path} → ${res.status}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
       return res.json();
     }
-    const waitMs = Number(res.headers.get('retry-after')) * 1000;
-    throttle.pause(waitMs); // extends a pause, never shortens it: several 429s in flight agree
-    console.log(`${t()}  GET ${path} → 429, Retry-After ${waitMs / 1000} s: throttle paused until ${(clock.now() + waitMs) / 1000} s`);
+    const { pausedUntil } = throttle.stats();
+    console.log(`${t()}  GET ${path} → 429, Retry-After ${res.headers.get('retry-after')} s: throttle paused until ${pausedUntil / 1000} s`);
   }
 }
 

@@ -40,12 +40,12 @@ console.log('   minute   calls started   per second   the limit that sets the pa
 for (let m = 0; m * 60_000 <= end; m++) {
   const n = inWindow(m * 60_000, 60_000);
   const last = m * 60_000 + 60_000 > end;
-  const pace = last ? '(the last calls)' : n > 505 ? `10 per second; the minute bucket fills by ${n - 500}` : '500 per minute: its bucket is full';
+  const pace = last ? '(the last calls)' : '500 per minute: the minute window is full after 50 s at 10 per second';
   console.log(`   ${String(m + 1).padStart(6)}   ${String(n).padStart(13)}   ${(n / 60).toFixed(2).padStart(10)}   ${pace}`);
 }
 console.log('');
 console.log(`Most calls running at once: ${maxRunning} (concurrency 4).`);
-console.log('Each rate limit is a leaky bucket (as in aiolimiter): when empty it lets a burst of `rate` through,');
-console.log('then drains at `rate` per period. So the pace is 10 per second, then 500 per minute, and short');
-console.log(`windows may see a burst on top: at most ${maxIn(1_000)} calls started in any 1 s, ${maxIn(60_000)} in any 60 s.`);
+console.log('Each rate limit is a sliding window (the default kind), as servers count: never more than `rate`');
+console.log(`in any window of \`periodMs\`: at most ${maxIn(1_000)} calls started in any 1 s, ${maxIn(60_000)} in any 60 s.`);
+console.log("(With kind: 'leaky', each limit is a bucket that bursts `rate`, then drains at `rate` per period.)");
 console.log(`All ${started.length} calls started by t = ${(end / 1000).toFixed(1)} s.`);

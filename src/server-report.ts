@@ -1,9 +1,17 @@
+import { checkNumber } from './core/validate.js';
+
 /**
- * What a server said about its limit (placeholder until the header parser lands).
+ * What a server said about its limit, in milliseconds from the moment it was read. Every field
+ * is optional: a report carries only what the server sent.
+ *
+ * - `remaining`: how much more cost the server accepts before `resetInMs` runs out.
+ * - `resetInMs`: when the server's current quota (window) ends.
+ * - `retryAfterMs`: how long to send nothing at all (a 429 or 503 with `Retry-After`).
  *
  * @example
  * ```ts
- * const report: ServerReport = { remaining: 3, resetInMs: 1_000 };
+ * const report: ServerReport = { remaining: 0, resetInMs: 12_000 };
+ * limiter.observe(report); // nothing more before 12 s from now
  * ```
  */
 export interface ServerReport {
@@ -13,35 +21,343 @@ export interface ServerReport {
 }
 
 /**
- * A `ServerReport`, checked, from a report or a response (placeholder).
+ * Reads a server's rate-limit headers into a {@link ServerReport}. Never throws, never returns
+ * `NaN`: a field that is missing or does not parse is left out.
+ *
+ * `headers` may be a fetch `Headers` (or anything with a `get(name)` method, such as axios's
+ * `AxiosHeaders`), Node's `IncomingHttpHeaders` (`string | string[]` values; an array gives its
+ * first element), a `Map` or a plain object; names match in any case.
+ *
+ * - `Retry-After`: delta seconds (`120`; fractions tolerated) or an HTTP date in any of the three
+ *   forms HTTP allows (IMF-fixdate, RFC 850, asctime) → `retryAfterMs`.
+ * - `remaining` / `resetInMs`, from the first of these a response carries:
+ *   1. the IETF `RateLimit` field: the structured form `"default";r=50;t=30` (with several
+ *      policies, the one with the least remaining — the one that binds first) or the older
+ *      dictionary form `limit=100, remaining=50, reset=30`; `t`/`reset` are delta seconds;
+ *   2. the older separate fields `RateLimit-Remaining` / `RateLimit-Reset`;
+ *   3. `X-RateLimit-Remaining` / `X-RateLimit-Reset`.
+ *
+ *   For the separate `*-Reset` fields (2 and 3), a value above 1e9 is a Unix epoch in seconds
+ *   (GitHub, Discord), anything else delta seconds. `RateLimit-Policy` only describes the
+ *   policy, so it is not read.
+ *
+ * An HTTP date and an epoch reset are the only places a wall clock is read (`Date.now()`, once
+ * per call). Delays are rounded up to whole milliseconds (never early); a date or reset in the
+ * past, and a negative number, count as 0.
  *
  * @example
  * ```ts
- * readServerReport({ remaining: 0, resetInMs: 500 });
+ * const res = await fetch('https://api.example.com/items');
+ * const { remaining, resetInMs, retryAfterMs } = parseRateLimitHeaders(res.headers);
+ * parseRateLimitHeaders({ 'Retry-After': 'Wed, 21 Oct 2026 07:28:00 GMT' }); // { retryAfterMs: … }
+ * parseRateLimitHeaders(new Map([['x-ratelimit-remaining', '0'], ['x-ratelimit-reset', '30']])); // { remaining: 0, resetInMs: 30_000 }
  * ```
  */
-export function readServerReport(input: unknown): ServerReport {
-  if (input === null || typeof input !== 'object') throw new TypeError(`observe needs a report or a response; got ${String(input)}`);
-  const o = input as Record<string, unknown>;
-  const out: ServerReport = {};
-  for (const key of ['remaining', 'resetInMs', 'retryAfterMs'] as const) {
-    const v = o[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number') throw new TypeError(`${key} must be a number; got ${String(v)}`);
-    if (!(v >= 0)) throw new RangeError(`${key} must be a number >= 0; got ${String(v)}`);
-    out[key] = v;
+export function parseRateLimitHeaders(headers: unknown): ServerReport {
+  const read = headerReader(headers);
+  let wallNow: number | undefined;
+  const now = (): number => (wallNow ??= Date.now());
+  const report: ServerReport = {};
+
+  const retryAfter = read('retry-after');
+  if (retryAfter !== undefined) {
+    const ms = retryAfterToMs(retryAfter, now);
+    if (ms !== undefined) report.retryAfterMs = ms;
   }
-  return out;
+
+  const quota =
+    structuredRateLimit(read('ratelimit')) ??
+    separateFields(read('ratelimit-remaining'), read('ratelimit-reset'), now) ??
+    separateFields(read('x-ratelimit-remaining'), read('x-ratelimit-reset'), now);
+  if (quota?.remaining !== undefined) report.remaining = quota.remaining;
+  if (quota?.resetInMs !== undefined) report.resetInMs = quota.resetInMs;
+  return report;
 }
 
 /**
- * Placeholder.
+ * Turns what `observe` is given into a {@link ServerReport}: either a `ServerReport` itself or a
+ * response (anything with `headers` and `status` or `statusCode`: fetch `Response`, Node
+ * `IncomingMessage`, axios and got responses).
+ *
+ * - A report is checked like constructor options: a field that is present (not `undefined`) must
+ *   be a number `>= 0`, finite except `retryAfterMs`, which may be `Infinity` (pause until
+ *   `resume()`); otherwise a `TypeError`/`RangeError` naming it (`report.remaining`, …). `{}` is an
+ *   empty report. An object that has none of the three fields but other keys — typically a
+ *   headers object passed by mistake — is a `TypeError`, as are a `Map`, anything with a
+ *   `get(name)` method (fetch `Headers`), and non-objects.
+ * - A response is never an error: its headers go through {@link parseRateLimitHeaders};
+ *   `Retry-After` becomes `retryAfterMs` only when the status is 429 or 503 (elsewhere, e.g. on a
+ *   301, it does not mean "stop sending"); `remaining` and `resetInMs` are taken from any status.
+ *
+ * The result is a fresh object holding only the fields that are present.
  *
  * @example
  * ```ts
- * parseRateLimitHeaders(new Headers());
+ * readServerReport({ remaining: 3, resetInMs: 500 }); // { remaining: 3, resetInMs: 500 }
+ * readServerReport(await fetch(url));                   // from its headers
+ * readServerReport({ remaining: -1 });                  // RangeError: report.remaining must be a number >= 0; got -1
  * ```
  */
-export function parseRateLimitHeaders(_headers: unknown): ServerReport {
-  return {};
+export function readServerReport(input: unknown): ServerReport {
+  if (typeof input !== 'object' || input === null) {
+    throw new TypeError(`observe takes a ServerReport or a response; got ${show(input)}`);
+  }
+  if (isResponseLike(input)) {
+    const report = parseRateLimitHeaders(safeGet(input, 'headers'));
+    if (report.retryAfterMs !== undefined && !REFUSALS.has(statusOf(input))) delete report.retryAfterMs;
+    return report;
+  }
+  if (input instanceof Map || typeof safeGet(input, 'get') === 'function') {
+    throw new TypeError('observe takes a ServerReport or a response, not headers: pass the response, or parseRateLimitHeaders(headers)');
+  }
+  const given = input as Record<string, unknown>;
+  const report: ServerReport = {};
+  let known = false;
+  for (const field of FIELDS) {
+    const value = given[field];
+    if (value === undefined) continue;
+    known = true;
+    report[field] = checkNumber(`report.${field}`, value, { allowInfinity: field === 'retryAfterMs' });
+  }
+  if (!known && !FIELDS.some((f) => f in given) && Object.keys(given).length > 0) {
+    throw new TypeError(
+      `observe takes a ServerReport ({ remaining?, resetInMs?, retryAfterMs? }) or a response; got an object with keys ${Object.keys(given).slice(0, 5).join(', ')}`,
+    );
+  }
+  return report;
+}
+
+const FIELDS = ['remaining', 'resetInMs', 'retryAfterMs'] as const;
+/** The statuses whose `Retry-After` asks the client to hold off (RFC 9110 §10.2.3, RFC 6585 §4). */
+const REFUSALS = new Set([429, 503]);
+/** Above this a `*-Reset` value is a Unix epoch in seconds (2001-09-09), not a delay. */
+const EPOCH_THRESHOLD = 1e9;
+
+function isResponseLike(input: object): boolean {
+  return 'headers' in input && ('status' in input || 'statusCode' in input);
+}
+
+function statusOf(input: object): number {
+  const status = safeGet(input, 'status') ?? safeGet(input, 'statusCode');
+  return typeof status === 'number' ? status : typeof status === 'string' ? Number(status) : NaN;
+}
+
+/** A property read that cannot throw (a hostile getter or a revoked proxy reads as missing). */
+function safeGet(target: object, key: string): unknown {
+  try {
+    return (target as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+type Reader = (lowerCaseName: string) => string | undefined;
+
+/** One lookup function per container kind; object and Map keys are indexed once, in lower case. */
+function headerReader(headers: unknown): Reader {
+  try {
+    if (typeof headers !== 'object' || headers === null) return () => undefined;
+    if (headers instanceof Map) return indexed(headers.entries());
+    const get = (headers as { get?: unknown }).get;
+    if (typeof get === 'function') {
+      return (name) => {
+        try {
+          return firstValue(get.call(headers, name));
+        } catch {
+          return undefined;
+        }
+      };
+    }
+    return indexed(Object.entries(headers));
+  } catch {
+    return () => undefined;
+  }
+}
+
+function indexed(entries: Iterable<[unknown, unknown]>): Reader {
+  const byName = new Map<string, unknown>();
+  for (const [key, value] of entries) {
+    if (typeof key !== 'string') continue;
+    const name = key.toLowerCase();
+    if (!byName.has(name)) byName.set(name, value);
+  }
+  return (name) => firstValue(byName.get(name));
+}
+
+/** A header value as text: a string, the first element of an array, or a finite number. */
+function firstValue(value: unknown): string | undefined {
+  if (Array.isArray(value)) value = value[0];
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** The first member of a comma-separated value (a field repeated and joined by a proxy). */
+const firstMember = (value: string): string => {
+  const comma = value.indexOf(',');
+  return (comma === -1 ? value : value.slice(0, comma)).trim();
+};
+
+const NUMBER = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+
+/** A plain decimal number (no exponent, no hex, no `Infinity`); `undefined` when it is not one. */
+function parseNumber(text: string): number | undefined {
+  if (!NUMBER.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Decimal seconds as whole milliseconds, rounded up, computed from the digits (so `0.734` is
+ * exactly 734, where `0.734 * 1000` in floating point would round up to 735). Negative → 0.
+ */
+function secondsToMs(text: string): number | undefined {
+  const m = NUMBER.exec(text);
+  if (!m) return undefined;
+  const [, sign, whole = '', fraction = ''] = m;
+  if (sign === '-') return 0;
+  const ms = Number(whole) * 1000 + Number(fraction.slice(0, 3).padEnd(3, '0')) + (/[1-9]/.test(fraction.slice(3)) ? 1 : 0);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function retryAfterToMs(value: string, now: () => number): number | undefined {
+  const date = parseHttpDate(value, now);
+  if (date !== undefined) return Math.max(0, date - now());
+  return secondsToMs(firstMember(value));
+}
+
+function resetToMs(value: string, now: () => number): number | undefined {
+  const text = firstMember(value);
+  const seconds = parseNumber(text);
+  if (seconds === undefined) return undefined;
+  if (seconds <= EPOCH_THRESHOLD) return secondsToMs(text);
+  const at = secondsToMs(text)!;
+  return Math.max(0, at - now());
+}
+
+function separateFields(remainingText: string | undefined, resetText: string | undefined, now: () => number): ServerReport | undefined {
+  const remaining = remainingText === undefined ? undefined : parseNumber(firstMember(remainingText));
+  const resetInMs = resetText === undefined ? undefined : resetToMs(resetText, now);
+  return quota(remaining, resetInMs);
+}
+
+function quota(remaining: number | undefined, resetInMs: number | undefined): ServerReport | undefined {
+  if (remaining === undefined && resetInMs === undefined) return undefined;
+  const report: ServerReport = {};
+  if (remaining !== undefined) report.remaining = Math.max(0, remaining);
+  if (resetInMs !== undefined) report.resetInMs = resetInMs;
+  return report;
+}
+
+/**
+ * The IETF `RateLimit` field. A list member whose first part holds `=` is a dictionary entry
+ * (draft 07: `limit=100, remaining=50, reset=30`); otherwise it is a policy item with parameters
+ * (draft 08 on: `"default";r=50;t=30`, several policies separated by commas). Lenient where it
+ * costs nothing (tokens or strings as names, spaces around `;`), and ignores what it cannot read.
+ */
+function structuredRateLimit(value: string | undefined): ServerReport | undefined {
+  if (value === undefined) return undefined;
+  let best: { remaining: number; resetInMs: number | undefined } | undefined;
+  let dictionary: { remaining?: number; resetInMs?: number } | undefined;
+  for (const member of splitOutsideQuotes(value, ',')) {
+    const parts = splitOutsideQuotes(member, ';');
+    const head = parts[0] ?? '';
+    if (!head.startsWith('"') && head.includes('=')) {
+      const [key, raw] = keyValue(head);
+      dictionary ??= {};
+      if (key === 'remaining') {
+        const n = parseNumber(raw);
+        if (n !== undefined) dictionary.remaining = n;
+      } else if (key === 'reset') {
+        const ms = secondsToMs(raw);
+        if (ms !== undefined) dictionary.resetInMs = ms;
+      }
+      continue;
+    }
+    let remaining: number | undefined;
+    let resetInMs: number | undefined;
+    for (const param of parts.slice(1)) {
+      const [key, raw] = keyValue(param);
+      if (key === 'r') remaining = parseNumber(raw);
+      else if (key === 't') resetInMs = secondsToMs(raw);
+    }
+    if (remaining === undefined) continue;
+    remaining = Math.max(0, remaining);
+    // Least remaining binds first; between equals, the later reset is the cautious one.
+    if (
+      best === undefined ||
+      remaining < best.remaining ||
+      (remaining === best.remaining && (resetInMs ?? 0) > (best.resetInMs ?? 0))
+    ) {
+      best = { remaining, resetInMs };
+    }
+  }
+  if (best) return quota(best.remaining, best.resetInMs);
+  return dictionary ? quota(dictionary.remaining, dictionary.resetInMs) : undefined;
+}
+
+function keyValue(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq === -1) return [text.trim().toLowerCase(), ''];
+  return [text.slice(0, eq).trim().toLowerCase(), text.slice(eq + 1).trim()];
+}
+
+/** Splits on `separator` outside double-quoted strings (which may hold `\"`). */
+function splitOutsideQuotes(text: string, separator: ',' | ';'): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted && c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && c === separator) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts.filter((p) => p !== '');
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const IMF_FIXDATE = /^[a-z]{3}, (\d{1,2}) ([a-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) gmt$/i;
+const RFC_850 = /^[a-z]{6,9}, (\d{2})-([a-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) gmt$/i;
+const ASCTIME = /^[a-z]{3} ([a-z]{3}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/i;
+
+/**
+ * An HTTP date (RFC 9110 §5.6.7) as Unix milliseconds, or `undefined`. Hand-written rather than
+ * `Date.parse`, which accepts almost anything (`Date.parse('1')` is a date in 2001) and reads the
+ * zone-less asctime form in local time.
+ */
+function parseHttpDate(value: string, now: () => number): number | undefined {
+  let m = IMF_FIXDATE.exec(value);
+  if (m) return utc(Number(m[3]), m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!);
+  m = RFC_850.exec(value);
+  if (m) {
+    // RFC 9110: a two-digit year more than 50 years ahead is the most recent past year with those digits.
+    const thisYear = new Date(now()).getUTCFullYear();
+    let year = thisYear - (thisYear % 100) + Number(m[3]);
+    if (year > thisYear + 50) year -= 100;
+    return utc(year, m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!);
+  }
+  m = ASCTIME.exec(value);
+  if (m) return utc(Number(m[6]), m[1]!, Number(m[2]), m[3]!, m[4]!, m[5]!);
+  return undefined;
+}
+
+function utc(year: number, monthName: string, day: number, hh: string, mm: string, ss: string): number | undefined {
+  const month = MONTHS.indexOf(monthName.toLowerCase());
+  const [h, min, s] = [Number(hh), Number(mm), Number(ss)];
+  if (month === -1 || day < 1 || h > 23 || min > 59 || s > 60) return undefined;
+  const at = Date.UTC(year, month, day, h, min, Math.min(s, 59));
+  // Date.UTC rolls 31 Feb over into March: a day the month does not have is not a date.
+  return new Date(at).getUTCDate() === day ? at : undefined;
 }

@@ -67,7 +67,8 @@ export class SlidingWindowLimiter extends Gate {
    *
    * @example
    * ```ts
-   * api.update({ limit: 5 }); // the server halved our quota
+   * const window = new SlidingWindowLimiter({ limit: 10, windowMs: 1_000 });
+   * window.update({ limit: 5 }); // the server halved our quota
    * ```
    */
   override update(options: { limit?: number; windowMs?: number; maxWaitMs?: number; maxBypass?: number; maxPending?: number }): void {

@@ -136,6 +136,7 @@ export class Throttle extends Gate {
    *
    * @example
    * ```ts
+   * const throttle = new Throttle({ rate: 10, concurrency: 4 });
    * throttle.update({ rate: 5 });
    * throttle.update({ concurrency: 8 });
    * ```

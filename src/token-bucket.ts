@@ -45,7 +45,8 @@ export class TokenBucket extends Gate {
     const quantum = Quantum.for(capacity);
     const tokens = new TokenBudget({
       capacity: checkUnits(quantum, 'capacity', capacity),
-      refillAmount: checkUnits(quantum, 'refillAmount', optionalNumber('refillAmount', o.refillAmount, 1, { positive: true })),
+      // More than the capacity per step refills exactly as much as the capacity does.
+      refillAmount: checkUnits(quantum, 'refillAmount', Math.min(capacity, optionalNumber('refillAmount', o.refillAmount, 1, { positive: true }))),
       refillIntervalMs: checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true }),
       initial: checkUnits(quantum, 'initialTokens', initial),
       start: checkClock(o.clock).now(),
@@ -69,7 +70,10 @@ export class TokenBucket extends Gate {
     const t = this.#tokens;
     const shape = {
       capacity: o.capacity === undefined ? t.capacity : this.toUnits('capacity', checkNumber('capacity', o.capacity, { positive: true })),
-      refillAmount: o.refillAmount === undefined ? t.refillAmount : this.toUnits('refillAmount', checkNumber('refillAmount', o.refillAmount, { positive: true })),
+      refillAmount:
+        o.refillAmount === undefined
+          ? t.refillAmount
+          : this.toUnits('refillAmount', Math.min(this.quantum.cost(t.capacity), checkNumber('refillAmount', o.refillAmount, { positive: true }))),
       refillIntervalMs: o.refillIntervalMs === undefined ? t.refillIntervalMs : checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true }),
     };
     return () => t.reshape(shape, now);

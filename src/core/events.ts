@@ -24,7 +24,8 @@ export function makeEvent(e: { type: LimiterEvent['type']; cost: number; id: str
  *
  * @example
  * ```ts
- * deliver(console.log, event, limiter);
+ * const limiter = new ConcurrencySemaphore({ capacity: 1 });
+ * deliver(console.log, makeEvent({ type: 'admitted', cost: 1, id: undefined, at: 0, waitedMs: 0 }), limiter);
  * ```
  */
 export function deliver(listener: EventListener, event: LimiterEvent, limiter: Limiter): void {

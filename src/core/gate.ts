@@ -25,9 +25,9 @@ import type { Budget } from './budget.js';
 import { AllOf } from './budgets/all-of.js';
 import { ServerCap } from './budgets/server-cap.js';
 import type { Clock } from './clock.js';
-import { ClockReader } from './clock-reader.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { LimiterClosedError, MaxWaitExceededError, QueueClearedError, QueueFullError } from './errors.js';
+import { eventChannel } from './diagnostics.js';
 import { deliver, makeEvent } from './events.js';
 import { GatePermit, RELEASE, type PermitOwner, type PermitTerms } from './permit.js';
 import { checkUnits, type Quantum } from './quantum.js';
@@ -56,6 +56,33 @@ export interface GateSetup {
 /** At most this many waiters leave by timeout in one callback: larger waves go on 1 ms later. */
 const SLICE = 4_096;
 
+/** How a limiter queues: fixed at construction but for what `update` may change. */
+interface Settings {
+  readonly opportunistic: boolean;
+  readonly maxBypass: number;
+  readonly maxPending: number;
+  readonly dropOldest: boolean;
+  readonly perCallRefund: boolean;
+}
+
+/** One frozen object per distinct combination in use: limiters that keep the defaults share it. */
+const SETTINGS = new Map<string, Settings>();
+function settingsOf(s: Settings): Settings {
+  const key = `${s.opportunistic}|${s.maxBypass}|${s.maxPending}|${s.dropOldest}|${s.perCallRefund}`;
+  let shared = SETTINGS.get(key);
+  if (shared === undefined) {
+    shared = Object.freeze({ opportunistic: s.opportunistic, maxBypass: s.maxBypass, maxPending: s.maxPending, dropOldest: s.dropOldest, perCallRefund: s.perCallRefund });
+    if (SETTINGS.size < 64) SETTINGS.set(key, shared);
+  }
+  return shared;
+}
+
+/** What a call without options gets from a limiter without a default `maxWaitMs` or `refundMs`. */
+const PLAIN: Entry = Object.freeze({ signal: undefined, maxWaitMs: undefined, id: undefined, refundMs: 0, priority: 0 });
+
+/** The queue of every limiter nobody has waited on yet: never pushed to. */
+const EMPTY = new WaiterQueue({ opportunistic: false, maxBypass: Infinity });
+
 /** Options every limiter's `update` takes. */
 const COMMON_UPDATES = ['maxWaitMs', 'maxBypass', 'maxPending'];
 
@@ -76,22 +103,29 @@ type EventType = LimiterEvent['type'];
 export abstract class Gate implements Limiter, PermitOwner {
   /** What every admission pays: the limiter's one budget, or all of them at once (`AllOf`). */
   #budget: Budget;
-  #own: Budget[];
+  /** The limiter's own budgets (without a server's report): the one budget itself when there is one, which spares an idle limiter an array. */
+  #own: Budget | readonly Budget[];
   #cap: ServerCap | undefined = undefined;
   readonly #quantum: Quantum;
   #capacity: number;
   readonly #clock: Clock;
-  readonly #time: ClockReader;
-  readonly #queue: WaiterQueue;
+  /**
+   * The latest clock reading, and until when `#now()` must read afresh. A clock read costs more
+   * than the rest of an uncontended acquire, so it is skipped when it cannot change an answer:
+   * past `#until` every pause has ended, every refund and deadline has come due, and no budget
+   * changes with time (`Budget.timed`), so the latest reading answers exactly as the true instant
+   * would. (Fields, not an object of their own: a KeyedLimiter holds many idle limiters.)
+   */
+  #last = -Infinity;
+  #until: number;
+  /** `EMPTY` until the first waiter: an idle limiter (KeyedLimiter holds many) allocates no queue. */
+  #queue: WaiterQueue = EMPTY;
   #deadlines: DeadlineHeap | undefined = undefined;
   #signals: SignalGroups | undefined = undefined;
   #watchers: QueueWatchers | undefined = undefined;
   #timer: WakeTimer | undefined = undefined;
-  readonly #opportunistic: boolean;
-  #maxWaitMs: number | undefined;
-  #maxPending: number;
-  readonly #dropOldest: boolean;
-  readonly #perCallRefund: boolean;
+  /** Settings read off the hot paths, in one object shared by every limiter that keeps the defaults. */
+  #settings: Settings;
   /** What a call without options gets. */
   #defaults: Entry;
   readonly #onEvent: ((event: LimiterEvent, limiter: Limiter) => void) | undefined;
@@ -101,7 +135,7 @@ export abstract class Gate implements Limiter, PermitOwner {
   #scanning = false;
   /** Operations in progress: events wait in `#outbox` until the outermost one ends. */
   #depth = 0;
-  #outbox: LimiterEvent[] = [];
+  #outbox: LimiterEvent[] | undefined = undefined;
   #flushing = false;
   #seq = 0;
   #admitted = 0;
@@ -115,23 +149,23 @@ export abstract class Gate implements Limiter, PermitOwner {
   constructor(options: CommonOptions | undefined, setup: GateSetup) {
     const o = checkObject('options', options) as CommonOptions;
     this.#clock = checkClock(o.clock);
-    this.#maxWaitMs = o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
+    const maxWaitMs = o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
     const admission = checkOneOf('admission', o.admission, ['fifo', 'opportunistic'], setup.admission);
     const maxBypass = optionalNumber('maxBypass', o.maxBypass, Infinity, { integer: true, allowInfinity: true });
-    this.#maxPending = optionalNumber('maxPending', o.maxPending, Infinity, { integer: true, allowInfinity: true });
-    this.#dropOldest = checkOneOf('overflow', o.overflow, ['reject', 'drop-oldest'], 'reject') === 'drop-oldest';
+    const maxPending = optionalNumber('maxPending', o.maxPending, Infinity, { integer: true, allowInfinity: true });
+    const dropOldest = checkOneOf('overflow', o.overflow, ['reject', 'drop-oldest'], 'reject') === 'drop-oldest';
     if (o.onEvent !== undefined) checkFunction('onEvent', o.onEvent);
     this.#name = o.name === undefined ? undefined : checkString('name', o.name);
     this.#onEvent = o.onEvent;
-    this.#opportunistic = admission === 'opportunistic';
-    this.#queue = new WaiterQueue({ opportunistic: this.#opportunistic, maxBypass });
-    this.#own = setup.budgets;
+    this.#settings = settingsOf({ opportunistic: admission === 'opportunistic', maxBypass, maxPending, dropOldest, perCallRefund: setup.perCallRefund ?? false });
+    this.#own = setup.budgets.length === 1 ? setup.budgets[0]! : setup.budgets;
     this.#budget = setup.budgets.length === 1 ? setup.budgets[0]! : new AllOf(setup.budgets);
     this.#quantum = setup.quantum;
     this.#capacity = this.#quantum.cost(this.#budget.capacity);
-    this.#perCallRefund = setup.perCallRefund ?? false;
-    this.#time = new ClockReader(this.#clock, o.onEvent !== undefined || this.#budget.timed !== false);
-    this.#defaults = Object.freeze({ signal: undefined, maxWaitMs: this.#maxWaitMs, id: undefined, refundMs: setup.refundMs ?? 0, priority: 0 });
+    this.#until = o.onEvent !== undefined || this.#budget.timed !== false ? Infinity : -Infinity;
+    const refundMs = setup.refundMs ?? 0;
+    // Most limiters take the plain defaults: one shared object, not one each (KeyedLimiter keeps many).
+    this.#defaults = maxWaitMs === undefined && refundMs === 0 ? PLAIN : Object.freeze({ ...PLAIN, maxWaitMs, refundMs });
   }
 
   /** The clock this limiter reads. */
@@ -156,7 +190,7 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   /** The largest cost payable now from the budgets alone (the queue and a pause are reported by `pending` and `stats().pausedUntil`). */
   get available(): number {
-    return this.#quantum.cost(this.#budget.available(this.#time.read()));
+    return this.#quantum.cost(this.#budget.available(this.#read()));
   }
 
   /** How many waiters are queued. */
@@ -179,7 +213,7 @@ export abstract class Gate implements Limiter, PermitOwner {
   tryAcquire(cost: number = 1): Permit | undefined {
     const units = this.#units(cost);
     if (this.#closed) throw new LimiterClosedError();
-    const now = this.#time.now();
+    const now = this.#now();
     if (units > 0 && !this.#canPayNow(units, now)) return undefined;
     return this.#admitNow(cost, units, now, this.#defaults);
   }
@@ -201,15 +235,15 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   pause(ms: number): void {
     checkNumber('ms', ms, { allowInfinity: true });
-    const now = this.#time.read();
+    const now = this.#read();
     if (this.#closed || now + ms <= this.#pausedUntil) return;
     this.#pausedUntil = now + ms;
-    this.#time.until(this.#pausedUntil);
+    this.#readUntil(this.#pausedUntil);
     if (this.#queue.size > 0) this.#arm(now);
   }
 
   resume(): void {
-    const now = this.#time.read();
+    const now = this.#read();
     if (this.#closed || this.#pausedUntil <= now) return;
     this.#pausedUntil = -Infinity;
     if (this.#queue.size > 0) this.#settle(now);
@@ -218,7 +252,7 @@ export abstract class Gate implements Limiter, PermitOwner {
   observe(input: unknown): void {
     const report = readServerReport(input);
     if (this.#closed) return;
-    const now = this.#time.read();
+    const now = this.#read();
     this.#begin();
     try {
       if (report.retryAfterMs !== undefined) this.pause(report.retryAfterMs);
@@ -228,7 +262,7 @@ export abstract class Gate implements Limiter, PermitOwner {
       // Whole units, rounded down: a report never lets through more than it said.
       const remaining = Math.floor(Math.min(report.remaining, this.#capacity) * this.#quantum.scale);
       cap.report(remaining, resetAt, now);
-      this.#time.until(resetAt);
+      this.#readUntil(resetAt);
       if (this.#queue.size > 0) this.#settle(now);
     } finally {
       this.#end();
@@ -241,18 +275,17 @@ export abstract class Gate implements Limiter, PermitOwner {
     for (const key of Object.keys(o)) {
       if (!allowed.includes(key)) throw new TypeError(`update: ${key} is not an option that can be updated (${allowed.join(', ')})`);
     }
-    const maxWaitMs = 'maxWaitMs' in o ? (o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true })) : this.#maxWaitMs;
+    const maxWaitMs = 'maxWaitMs' in o ? (o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true })) : this.#defaults.maxWaitMs;
     const maxBypass = 'maxBypass' in o ? optionalNumber('maxBypass', o.maxBypass, Infinity, { integer: true, allowInfinity: true }) : undefined;
-    const maxPending = 'maxPending' in o ? optionalNumber('maxPending', o.maxPending, Infinity, { integer: true, allowInfinity: true }) : this.#maxPending;
-    const now = this.#time.read();
+    const maxPending = 'maxPending' in o ? optionalNumber('maxPending', o.maxPending, Infinity, { integer: true, allowInfinity: true }) : this.#settings.maxPending;
+    const now = this.#read();
     const apply = this.prepareUpdate(o, now);
     if (this.#closed) return;
     this.#begin();
     try {
-      this.#maxWaitMs = maxWaitMs;
-      this.#maxPending = maxPending;
-      this.#defaults = Object.freeze({ ...this.#defaults, maxWaitMs });
-      if (maxBypass !== undefined) this.#queue.maxBypass = maxBypass;
+      this.#settings = settingsOf({ ...this.#settings, maxPending, maxBypass: maxBypass ?? this.#settings.maxBypass });
+      if (maxWaitMs !== this.#defaults.maxWaitMs) this.#defaults = Object.freeze({ ...this.#defaults, maxWaitMs });
+      if (maxBypass !== undefined && this.#queue !== EMPTY) this.#queue.maxBypass = maxBypass;
       apply?.();
       this.#capacity = this.#quantum.cost(this.#budget.capacity);
       this.#rejectAbove(this.#budget.capacity, now);
@@ -265,13 +298,13 @@ export abstract class Gate implements Limiter, PermitOwner {
   retryAfterMs(cost: number = 1): number {
     const units = this.#units(cost);
     if (units === 0) return 0;
-    const now = this.#time.read();
+    const now = this.#read();
     const at = Math.max(this.#pausedUntil, this.#budget.readyAt(units, now));
     return at <= now ? 0 : Math.ceil(at - now);
   }
 
   stats(): LimiterStats {
-    const now = this.#time.read();
+    const now = this.#read();
     const q = this.#quantum;
     return {
       available: q.cost(this.#budget.available(now)),
@@ -305,7 +338,7 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   clear(reason?: unknown): void {
     if (this.#closed || this.#queue.size === 0) return;
-    const now = this.#time.read();
+    const now = this.#read();
     this.#begin();
     try {
       const error = reason === undefined ? new QueueClearedError() : reason;
@@ -324,7 +357,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     this.#closed = true;
     this.#timer?.arm(Infinity, 0);
     if (this.#queue.size === 0 && this.#watchers === undefined) return;
-    const now = this.#time.read();
+    const now = this.#read();
     const error = reason === undefined ? new LimiterClosedError() : reason;
     this.#begin();
     try {
@@ -358,14 +391,14 @@ export abstract class Gate implements Limiter, PermitOwner {
    * ```
    */
   get idle(): boolean {
-    const now = this.#time.read();
+    const now = this.#read();
     return this.#queue.size === 0 && now >= this.#pausedUntil && this.#budget.isFull(now);
   }
 
   /** `tryAcquire` would succeed now (LeakyBucketLimiter's `hasCapacity`). */
   protected canAdmitNow(cost: number): boolean {
     const units = this.#units(cost);
-    return !this.#closed && (units === 0 || this.#canPayNow(units, this.#time.read()));
+    return !this.#closed && (units === 0 || this.#canPayNow(units, this.#read()));
   }
 
   /** The names `update` takes beyond the common ones. */
@@ -388,7 +421,7 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   /** Throttle's `update({ limits })`: the budgets paid from now on (those kept keep their state). */
   protected replaceBudgets(budgets: Budget[]): void {
-    this.#own = budgets;
+    this.#own = budgets.length === 1 ? budgets[0]! : budgets;
     const all = this.#cap === undefined ? budgets : [...budgets, this.#cap];
     this.#budget = all.length === 1 ? all[0]! : new AllOf(all);
   }
@@ -405,7 +438,7 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   /** The clock's instant as this limiter last read it, reading afresh. */
   protected readNow(): number {
-    return this.#time.read();
+    return this.#read();
   }
 
   /**
@@ -417,7 +450,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     if (this.#closed || !isCost(cost, this.#capacity)) return undefined;
     const units = this.#quantum.units(cost);
     if (!(units > 0)) return undefined;
-    const now = this.#time.now();
+    const now = this.#now();
     return this.#canPayNow(units, now) ? this.#admitNow(cost, units, now, this.#defaults) : undefined;
   }
 
@@ -431,10 +464,10 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   #enter(cost: number, options: CallOptions | undefined): Promise<Permit> {
     const units = this.#units(cost);
-    const entry = options === undefined ? this.#defaults : readAcquireOptions(options, this.#defaults, this.#perCallRefund);
+    const entry = options === undefined ? this.#defaults : readAcquireOptions(options, this.#defaults, this.#settings.perCallRefund);
     if (this.#closed) throw new LimiterClosedError();
     // A deadline is a real instant: it needs a fresh reading.
-    const now = entry.maxWaitMs === undefined ? this.#time.now() : this.#time.read();
+    const now = entry.maxWaitMs === undefined ? this.#now() : this.#read();
     if (units === 0 || this.#canPayNow(units, now)) return Promise.resolve(this.#admitNow(cost, units, now, entry));
     return this.#wait(cost, units, now, entry);
   }
@@ -449,14 +482,15 @@ export abstract class Gate implements Limiter, PermitOwner {
         this.#emit('timeout', cost, id, now, 0);
         throw new MaxWaitExceededError(maxWaitMs, 0);
       }
-      const dropped = this.#queue.size >= this.#maxPending && this.#overflow(cost, id, priority, now);
+      const dropped = this.#queue.size >= this.#settings.maxPending && this.#overflow(cost, id, priority, now);
       const waiter = new Waiter({ cost, units, priority, seq: this.#seq++, id, refundMs: entry.refundMs, since: now, maxWaitMs });
       const promise = waiter.promise();
+      if (this.#queue === EMPTY) this.#queue = new WaiterQueue(this.#settings);
       const ahead = this.#queue.push(waiter);
-      if (signal !== undefined) (this.#signals ??= new SignalGroups(this.#onAbort)).add(waiter, signal);
+      if (signal !== undefined) (this.#signals ??= new SignalGroups((waiters, reason) => this.#abort(waiters, reason))).add(waiter, signal);
       if (waiter.deadline !== Infinity) {
         (this.#deadlines ??= new DeadlineHeap()).push(waiter);
-        this.#time.until(waiter.deadline);
+        this.#readUntil(waiter.deadline);
       }
       this.#emit('queued', cost, id, now, undefined);
       if (dropped || (ahead && this.#queue.size > 1)) this.#settle(now);
@@ -470,14 +504,14 @@ export abstract class Gate implements Limiter, PermitOwner {
   /** The queue is full: throws for the newcomer, or drops the oldest of the lowest priority (true). */
   #overflow(cost: number, id: string | number | undefined, priority: number, now: number): boolean {
     const lowest = this.#queue.lowest();
-    if (!this.#dropOldest || lowest === undefined || priority < lowest.priority) {
+    if (!this.#settings.dropOldest || lowest === undefined || priority < lowest.priority) {
       this.#rejected++;
       this.#emit('rejected', cost, id, now, 0);
-      throw new QueueFullError(this.#maxPending);
+      throw new QueueFullError(this.#settings.maxPending);
     }
     this.#leave(lowest);
     this.#rejected++;
-    lowest.reject(new QueueFullError(this.#maxPending));
+    lowest.reject(new QueueFullError(this.#settings.maxPending));
     this.#emit('rejected', lowest.cost, lowest.id, now, now - lowest.since);
     return true;
   }
@@ -493,7 +527,7 @@ export abstract class Gate implements Limiter, PermitOwner {
    */
   #provablyLate(units: number, now: number, maxWaitMs: number): boolean {
     let at = this.#pausedUntil;
-    for (const budget of this.#own) if (budget.spends) at = Math.max(at, budget.readyAt(units, now));
+    for (const budget of ownList(this.#own)) if (budget.spends) at = Math.max(at, budget.readyAt(units, now));
     if (this.#cap !== undefined) at = Math.max(at, this.#cap.readyAt(units, now));
     return at - now > maxWaitMs;
   }
@@ -512,20 +546,22 @@ export abstract class Gate implements Limiter, PermitOwner {
     const units = this.#quantum.units(permit.cost);
     this.#running--;
     this.#held -= units;
+    // Cost 0 took nothing: its release gives nothing back and is not an event (only `onIdle` may care).
+    if (units === 0) return this.#watchers?.check(this.#queue.size, this.#running);
     const terms = permit.terms;
     // A refund falls due at a real instant: it needs a fresh reading.
-    const now = terms.refundMs > 0 ? this.#time.read() : this.#time.now();
-    const grows = units === 0 ? Infinity : this.#budget.release(units, now, terms.refundMs, terms.id);
+    const now = terms.refundMs > 0 ? this.#read() : this.#now();
+    const grows = this.#budget.release(units, now, terms.refundMs, terms.id);
     // Most releases give back at once to a limiter nobody waits on or listens to: they end here,
     // which keeps this small enough for the caller's loop to inline it.
-    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined) return;
+    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && eventChannel()?.hasSubscribers !== true) return;
     this.#released(permit, grows, now);
   }
 
   #released(permit: GatePermit, grows: number, now: number): void {
     this.#begin();
     try {
-      if (grows > now && grows !== Infinity) this.#time.until(grows); // a refund coming due
+      if (grows > now && grows !== Infinity) this.#readUntil(grows); // a refund coming due
       this.#emit('released', permit.cost, permit.terms.id, now, undefined);
       if (this.#queue.size > 0 && !this.#closed) this.#grown(grows, now);
     } finally {
@@ -540,13 +576,13 @@ export abstract class Gate implements Limiter, PermitOwner {
   #grown(grows: number, now: number): void {
     if (grows <= now) this.#settle(now);
     else if (grows !== Infinity) {
-      if (this.#opportunistic) this.#armAt(Math.min(this.#timer?.armedAt ?? Infinity, grows), now);
+      if (this.#settings.opportunistic) this.#armAt(Math.min(this.#timer?.armedAt ?? Infinity, grows), now);
       else this.#arm(now);
     }
   }
 
-  readonly #onAbort = (waiters: Waiter[], reason: unknown): void => {
-    const now = this.#time.read();
+  #abort(waiters: Waiter[], reason: unknown): void {
+    const now = this.#read();
     this.#begin();
     try {
       for (const waiter of waiters) {
@@ -560,7 +596,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     } finally {
       this.#end();
     }
-  };
+  }
 
   #settle(now: number): void {
     this.#begin();
@@ -651,6 +687,7 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   /** Empties the queue (clear, close): every waiter leaves its signal; the deadlines are dropped at once. */
   #drainQueue(): Waiter[] {
+    if (this.#queue.size === 0) return [];
     const waiters = this.#queue.drain();
     for (const waiter of waiters) if (waiter.group !== undefined) this.#signals!.remove(waiter);
     this.#deadlines?.clear();
@@ -676,7 +713,7 @@ export abstract class Gate implements Limiter, PermitOwner {
   #armForNewcomer(waiter: Waiter, now: number): void {
     let at = Math.min(this.#timer?.armedAt ?? Infinity, waiter.deadline);
     if (now < this.#pausedUntil) at = Math.min(at, this.#pausedUntil);
-    else if (this.#opportunistic || this.#queue.size === 1) {
+    else if (this.#settings.opportunistic || this.#queue.size === 1) {
       const ready = this.#budget.readyAt(waiter.units, now);
       at = Math.min(at, ready > now ? ready : this.#budget.nextStep(now));
     }
@@ -687,7 +724,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     if (this.#closed) at = Infinity;
     if (this.#timer === undefined) {
       if (at === Infinity) return;
-      this.#timer = new WakeTimer(this.#clock, () => this.#settle(this.#time.read()));
+      this.#timer = new WakeTimer(this.#clock, () => this.#settle(this.#read()));
     }
     this.#timer.arm(at, now);
   }
@@ -695,7 +732,7 @@ export abstract class Gate implements Limiter, PermitOwner {
   #serverCap(): ServerCap {
     if (this.#cap === undefined) {
       this.#cap = new ServerCap();
-      this.#budget = new AllOf([...this.#own, this.#cap]);
+      this.#budget = new AllOf([...ownList(this.#own), this.#cap]);
     }
     return this.#cap;
   }
@@ -711,6 +748,21 @@ export abstract class Gate implements Limiter, PermitOwner {
     return (this.#watchers ??= new QueueWatchers()).add(below, idle, this.#queue.size, this.#running);
   }
 
+  /** The current instant, or the latest reading when nothing can have changed since. */
+  #now(): number {
+    return this.#last > this.#until ? this.#last : this.#read();
+  }
+
+  /** A fresh reading; every reading goes through here so `#last` is the latest even if the clock was swapped (fake timers). */
+  #read(): number {
+    return (this.#last = this.#clock.now());
+  }
+
+  /** Something will change at `at`: until then `#now()` reads the clock. */
+  #readUntil(at: number): void {
+    if (at > this.#until) this.#until = at;
+  }
+
   #begin(): void {
     this.#depth++;
   }
@@ -718,30 +770,51 @@ export abstract class Gate implements Limiter, PermitOwner {
   /** The outermost operation ends: deliver what it emitted, then resolve what waited for the queue. */
   #end(): void {
     if (--this.#depth > 0) return;
-    if (this.#outbox.length > 0) this.#flush();
+    if (this.#outbox !== undefined && this.#outbox.length > 0) this.#flush();
     this.#watchers?.check(this.#queue.size, this.#running);
   }
 
   #flush(): void {
     if (this.#flushing) return;
     this.#flushing = true;
-    const outbox = this.#outbox;
+    const outbox = this.#outbox!;
     try {
       // A listener's own calls append here (their operations end while this one flushes): delivered in order.
-      for (let i = 0; i < outbox.length; i++) deliver(this.#onEvent!, outbox[i]!, this);
+      for (let i = 0; i < outbox.length; i++) this.#deliver(outbox[i]!);
     } finally {
       outbox.length = 0;
       this.#flushing = false;
     }
   }
 
-  /** On every hot path, and most limiters have no listener: building the event stays out of line. */
+  /**
+   * On every hot path, and most limiters have no listener and nobody subscribes to the
+   * diagnostics channel: then nothing is built (the channel lookup is cached; an unobserved
+   * channel answers `hasSubscribers` false).
+   */
   #emit(type: EventType, cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
-    if (this.#onEvent === undefined) return;
+    if (this.#onEvent === undefined && eventChannel()?.hasSubscribers !== true) return;
     const event = makeEvent({ type, cost, id, at, waitedMs });
-    if (this.#depth > 0 || this.#flushing) this.#outbox.push(event);
-    else deliver(this.#onEvent, event, this);
+    if (this.#depth > 0 || this.#flushing) (this.#outbox ??= []).push(event);
+    else this.#deliver(event);
   }
+
+  /** To the `onEvent` listener, then to the `tollgate:event` diagnostics channel if anyone listens there. */
+  #deliver(event: LimiterEvent): void {
+    if (this.#onEvent !== undefined) deliver(this.#onEvent, event, this);
+    const channel = eventChannel();
+    if (channel?.hasSubscribers === true) {
+      try {
+        channel.publish({ limiter: this, name: this.#name, kind: this.constructor.name, event });
+      } catch {
+        // A subscriber that throws must not reach the caller either (Node reports it on its own).
+      }
+    }
+  }
+}
+
+function ownList(own: Budget | readonly Budget[]): readonly Budget[] {
+  return Array.isArray(own) ? own : [own as Budget];
 }
 
 /** Calls `fn` and releases `permit` when it settles, fulfilled or rejected (also when it throws synchronously). */

@@ -10,8 +10,8 @@ import type { Waiter } from './waiter.js';
  * @example
  * ```ts
  * const lane = new Lane(0, true);
- * lane.push(waiter);
- * lane.firstFit(5); // the first waiter (in arrival order) of at most 5 units
+ * lane.push(new Waiter({ cost: 2, units: 2e9, priority: 0, seq: 0, id: undefined, refundMs: 0, since: 0, maxWaitMs: undefined }));
+ * lane.firstFit(5e9); // the first waiter (in arrival order) of at most 5e9 units
  * ```
  */
 export class Lane {

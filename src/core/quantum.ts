@@ -1,8 +1,9 @@
 /**
  * Budgets count in whole quanta so that sums never drift: taking 0.1 and 0.2 and giving back 0.1
  * leaves exactly what taking 0.2 leaves. The quantum is 1e-9 of a cost unit, or for capacities
- * above 2^53 × 1e-9 (about 9e6) the smallest power of ten that keeps `capacity / quantum <= 2^53`
- * (every sum a budget keeps is at most its capacity, so every sum is an exact integer).
+ * above 2^50 × 1e-9 (about 1.1e6) the smallest power of ten that keeps `capacity / quantum <= 2^50`
+ * (every sum a budget keeps is at most its capacity, so every sum is an exact integer, and every
+ * whole number of units reads back exactly as a cost).
  *
  * @example
  * ```ts
@@ -21,11 +22,11 @@ export class Quantum {
 
   /** The quantum for a limiter whose largest cost is `capacity` (finite and > 0). */
   static for(capacity: number): Quantum {
-    if (capacity * 1e9 <= Number.MAX_SAFE_INTEGER) return FINEST;
+    if (capacity * 1e9 <= LARGEST) return FINEST;
     // A power of ten written as a literal: repeated division would drift (1e-300 / 10 ≠ 1e-301).
-    const exponent = Math.ceil(Math.log10(capacity / Number.MAX_SAFE_INTEGER));
+    const exponent = Math.ceil(Math.log10(capacity / LARGEST));
     let scale = Number(`1e${-exponent}`);
-    if (capacity * scale > Number.MAX_SAFE_INTEGER) scale = Number(`1e${-exponent - 1}`);
+    if (capacity * scale > LARGEST) scale = Number(`1e${-exponent - 1}`);
     return new Quantum(scale);
   }
 
@@ -40,17 +41,31 @@ export class Quantum {
    */
   units(cost: number): number {
     const exact = cost * this.scale;
+    // A product that is already whole (every whole cost, halves, quarters…) needs no rounding check.
+    if (Number.isInteger(exact) && exact <= LARGEST && (exact > 0 || cost === 0)) return exact;
     const units = Math.round(exact);
+    // A quantum above 1 (capacities past 2^50) is coarser than the doubles near it: every cost is rounded to the nearest quantum; only one finer than half of it is refused.
+    if (this.scale < 1) return units > LARGEST || (units === 0 && cost > 0) ? NaN : units;
     // A cost written in decimals (0.1, 16.1) is a few ulps off a whole number of quanta; a cost
     // finer than the quantum (1.5e-9) is a large fraction of one off.
-    return units <= Number.MAX_SAFE_INTEGER && Math.abs(exact - units) <= 1e-6 + units * 1e-12 ? units : NaN;
+    if (units === 0 && cost > 0) return NaN;
+    return units <= LARGEST && Math.abs(exact - units) <= 1e-6 + units * 2 ** -50 ? units : NaN;
   }
 
   /** `units` back in cost: exact for every whole number of units up to 2^53. */
   cost(units: number): number {
-    return units / this.scale;
+    const cost = units / this.scale;
+    // With a quantum above 1 (capacities past 2^53) the quotient can round past the largest double.
+    return cost === Infinity && units !== Infinity ? Number.MAX_VALUE : cost;
   }
 }
+
+/**
+ * The most units a capacity may span: below 2^50 every whole number of units reads back exactly
+ * through `cost` (k / scale × scale is within 1/8 of k), so an `available` a limiter reports is
+ * always a cost it accepts. Sums stay exact far beyond (2^53).
+ */
+const LARGEST = 2 ** 50;
 
 const FINEST = new (Quantum as unknown as new (scale: number) => Quantum)(1e9);
 
@@ -66,7 +81,7 @@ const FINEST = new (Quantum as unknown as new (scale: number) => Quantum)(1e9);
 export function checkUnits(quantum: Quantum, name: string, value: number): number {
   const units = quantum.units(value);
   if (Number.isNaN(units)) {
-    throw new RangeError(`${name} must be a whole number of quanta (${quantum.size}) up to ${Number.MAX_SAFE_INTEGER / quantum.scale}; got ${value}`);
+    throw new RangeError(`${name} must be a whole number of quanta (${quantum.size}) up to ${LARGEST / quantum.scale}; got ${value}`);
   }
   return units;
 }

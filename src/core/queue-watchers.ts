@@ -14,7 +14,7 @@ interface Watcher {
  * @example
  * ```ts
  * const watchers = new QueueWatchers();
- * const empty = watchers.add(1, false, pending, running); // onEmpty
+ * const empty = watchers.add(1, false, 3, 0); // onEmpty, with 3 waiting
  * watchers.check(0, 0); // resolves it
  * ```
  */

@@ -22,7 +22,8 @@ class SignalGroup {
  * @example
  * ```ts
  * const groups = new SignalGroups((waiters, reason) => waiters.forEach((w) => w.reject(reason)));
- * groups.add(waiter, signal);
+ * const waiter = new Waiter({ cost: 1, units: 1e9, priority: 0, seq: 0, id: undefined, refundMs: 0, since: 0, maxWaitMs: undefined });
+ * groups.add(waiter, new AbortController().signal);
  * groups.remove(waiter); // on every way out of the queue
  * ```
  */

@@ -28,6 +28,7 @@ export class VirtualClock implements Clock {
   #timers = new Map<number, Timer>();
 
   constructor(start = 0) {
+    if (typeof start !== 'number' || !Number.isFinite(start)) throw new RangeError(`start must be a finite number; got ${String(start)}`);
     this.#now = start;
   }
 
@@ -73,10 +74,26 @@ export class VirtualClock implements Clock {
    * ```
    */
   async advance(ms: number): Promise<void> {
+    if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) throw new RangeError(`advance needs a finite ms >= 0 (time never goes back); got ${String(ms)}`);
     const end = this.#now + ms;
     for (let next = await this.#next(end); next; next = await this.#next(end)) this.#fire(next);
     this.#now = end;
     await settle();
+  }
+
+  /**
+   * Moves time forward to `instant`, firing every timer due on the way: `advance(instant - now())`.
+   *
+   * @example
+   * ```ts
+   * await clock.set(1_500); // now() is 1 500
+   * ```
+   */
+  set(instant: number): Promise<void> {
+    if (typeof instant !== 'number' || !(instant >= this.#now) || instant === Infinity) {
+      return Promise.reject(new RangeError(`set needs a finite instant >= now() (${this.#now}): time never goes back; got ${String(instant)}`));
+    }
+    return this.advance(instant - this.#now);
   }
 
   /**

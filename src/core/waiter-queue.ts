@@ -18,8 +18,8 @@ import type { Waiter } from './waiter.js';
  * @example
  * ```ts
  * const queue = new WaiterQueue({ opportunistic: true, maxBypass: 3 });
- * queue.push(waiter);
- * queue.candidate(free); // who may be admitted now with `free` units, or undefined
+ * queue.push(new Waiter({ cost: 1, units: 1e9, priority: 0, seq: 0, id: undefined, refundMs: 0, since: 0, maxWaitMs: undefined }));
+ * queue.candidate(2e9); // who may be admitted now with 2e9 units free, or undefined
  * ```
  */
 export class WaiterQueue {

@@ -12,27 +12,39 @@ import {
 } from '../../src/index.js';
 import { makers, names } from './limiters.js';
 
-// Values that are valid but extreme: costs of 1e-12, capacities near Number.MAX_VALUE, delays past
+// Values that are valid but extreme: costs of one quantum (1e-9), capacities near Number.MAX_VALUE, delays past
 // 2³¹ − 1 ms (where Node's setTimeout overflows to 1 ms), Infinity where it means "never".
 // Correct behaviour, exactly.
 
 const BIG = 2 ** 31 + 5;
 
-describe('costs of 1e-12', () => {
+describe('costs of one quantum (1e-9; docs/semantics.md §5.4)', () => {
+  it('a cost finer than the quantum is a RangeError that names it, and changes nothing', () => {
+    for (const name of names) {
+      const limiter = makers[name]!(new VirtualClock(), () => {});
+      const before = limiter.available;
+      expect(() => limiter.tryAcquire(1e-12)).toThrow(RangeError);
+      expect(() => limiter.tryAcquire(1e-12)).toThrow(/quanta \(1e-9\)/);
+      expect(() => limiter.retryAfterMs(1.5e-9)).toThrow(RangeError);
+      expect(limiter.available).toBe(before);
+      expect(limiter.pending).toBe(0);
+    }
+  });
+
   it('CreditSemaphore / ConcurrencySemaphore: a tiny cost waits behind a full limiter, then every credit comes back exactly', async () => {
     for (const Sem of [CreditSemaphore, ConcurrencySemaphore]) {
       const clock = new VirtualClock();
       const sem = new Sem({ capacity: 1, clock });
       const full = sem.tryAcquire(1)!;
-      expect(sem.tryAcquire(1e-12)).toBeUndefined();
-      const tiny = sem.acquire(1e-12);
+      expect(sem.tryAcquire(1e-9)).toBeUndefined();
+      const tiny = sem.acquire(1e-9);
       expect(sem.pending).toBe(1);
       full.release();
       const permit = await tiny;
-      expect(permit.cost).toBe(1e-12);
-      expect(sem.available).toBe(1 - 1e-12);
-      expect(sem.tryAcquire(1)).toBeUndefined(); // 1e-12 short is short
-      const more = [sem.tryAcquire(1e-12)!, sem.tryAcquire(0.3)!, sem.tryAcquire(1e-12)!];
+      expect(permit.cost).toBe(1e-9);
+      expect(sem.available).toBe(1 - 1e-9);
+      expect(sem.tryAcquire(1)).toBeUndefined(); // 1e-9 short is short
+      const more = [sem.tryAcquire(1e-9)!, sem.tryAcquire(0.3)!, sem.tryAcquire(1e-9)!];
       permit.release();
       for (const p of more) p.release();
       expect(sem.available).toBe(1); // no float residue left behind
@@ -40,11 +52,11 @@ describe('costs of 1e-12', () => {
     }
   });
 
-  it('LeakyBucketLimiter: a level of 1e-12 blocks a full-size cost for exactly the next whole ms', async () => {
+  it('LeakyBucketLimiter: a level of 1e-9 blocks a full-size cost for exactly the next whole ms', async () => {
     const clock = new VirtualClock();
     const bucket = new LeakyBucketLimiter({ maxRate: 4, periodMs: 1_000, clock });
-    bucket.tryAcquire(1e-12);
-    expect(bucket.level).toBe(1e-12);
+    bucket.tryAcquire(1e-9);
+    expect(bucket.level).toBe(1e-9);
     expect(bucket.hasCapacity(4)).toBe(false);
     expect(bucket.retryAfterMs(4)).toBe(1);
     let at = -1;
@@ -54,11 +66,11 @@ describe('costs of 1e-12', () => {
     expect(bucket.level).toBe(4);
   });
 
-  it('TokenBucket: 1e-12 taken from a full bucket makes the full cost wait for the next refill step', async () => {
+  it('TokenBucket: 1e-9 taken from a full bucket makes the full cost wait for the next refill step', async () => {
     const clock = new VirtualClock();
     const bucket = new TokenBucket({ capacity: 2, refillIntervalMs: 100, clock });
-    bucket.tryAcquire(1e-12);
-    expect(bucket.tokens).toBe(2 - 1e-12);
+    bucket.tryAcquire(1e-9);
+    expect(bucket.tokens).toBe(2 - 1e-9);
     expect(bucket.tryAcquire(2)).toBeUndefined();
     expect(bucket.retryAfterMs(2)).toBe(100);
     let at = -1;
@@ -70,16 +82,16 @@ describe('costs of 1e-12', () => {
     expect(bucket.tokens).toBe(0);
   });
 
-  it('Throttle: a cost of 1e-12 still takes a concurrency slot', async () => {
+  it('Throttle: a cost of 1e-9 still takes a concurrency slot', async () => {
     const clock = new VirtualClock();
     const throttle = new Throttle({ rate: 1, periodMs: 1_000, concurrency: 1, clock });
-    const permit = throttle.tryAcquire(1e-12)!;
+    const permit = throttle.tryAcquire(1e-9)!;
     expect(throttle.running).toBe(1);
     expect(throttle.available).toBe(0);
-    expect(throttle.tryAcquire(1e-12)).toBeUndefined();
+    expect(throttle.tryAcquire(1e-9)).toBeUndefined();
     permit.release();
     expect(throttle.running).toBe(0);
-    expect(throttle.tryAcquire(1e-12)?.cost).toBe(1e-12);
+    expect(throttle.tryAcquire(1e-9)?.cost).toBe(1e-9);
   });
 
   it('-0 is a cost of 0: admitted at once, takes nothing', () => {
@@ -96,11 +108,14 @@ describe('huge numbers', () => {
   it('semaphores with capacity Number.MAX_VALUE take and give back all of it', () => {
     for (const Sem of [CreditSemaphore, ConcurrencySemaphore]) {
       const sem = new Sem({ capacity: Number.MAX_VALUE, clock: new VirtualClock() });
+      // Past 2^50 the quantum is a power of ten above 1: costs are rounded to it (docs/semantics.md §5.4).
+      expect(sem.capacity).toBeGreaterThan(Number.MAX_VALUE * (1 - 1e-13));
       const all = sem.tryAcquire(Number.MAX_VALUE)!;
       expect(sem.available).toBe(0);
-      expect(sem.tryAcquire(1)).toBeUndefined();
+      expect(sem.tryAcquire(Number.MAX_VALUE / 2)).toBeUndefined();
+      expect(() => sem.tryAcquire(1)).toThrow(RangeError); // finer than this capacity's quantum
       all.release();
-      expect(sem.available).toBe(Number.MAX_VALUE);
+      expect(sem.available).toBe(sem.capacity);
     }
   });
 
@@ -176,7 +191,7 @@ describe('delays past 2³¹ − 1 ms (Node overflows them to 1 ms)', () => {
     ConcurrencySemaphore: { options: {}, block: (l) => void l.tryAcquire(4) },
     LeakyBucketLimiter: { options: { periodMs: 2 * BIG }, block: (l) => (l.tryAcquire(4), void l.acquire(4, { maxWaitMs: Infinity }).catch(() => {})) },
     TokenBucket: { options: { refillIntervalMs: 2 ** 30 + 3 }, block: (l) => (l.tryAcquire(4), void l.acquire(4, { maxWaitMs: Infinity }).catch(() => {})) },
-    Throttle: { options: { periodMs: 2 * BIG }, block: (l) => (l.tryAcquire(4), void l.acquire(4, { maxWaitMs: Infinity }).catch(() => {})) },
+    Throttle: { options: { periodMs: 2 * BIG, kind: 'leaky' }, block: (l) => (l.tryAcquire(4), void l.acquire(4, { maxWaitMs: Infinity }).catch(() => {})) },
   };
 
   it.each(names)('%s: maxWaitMs 2³¹ + 5 (per call and as the default) rejects exactly at the deadline', async (name) => {

@@ -69,7 +69,7 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
 /**
- * The `Limiter` contract of SPEC §2 (and `stats`/`retryAfterMs` of §5), asserted at exact instants
+ * The `Limiter` contract of docs/semantics.md §4–§8 (and `stats`/`retryAfterMs` of §14), asserted at exact instants
  * on fake timers, for one limiter configuration.
  */
 export function contractSuite(name: string, factory: Factory): void {

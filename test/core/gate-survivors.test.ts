@@ -84,6 +84,9 @@ describe('Gate: permits', () => {
     const permit = await sem.acquire();
     expect(await Promise.resolve(permit)).toBe(permit);
     expect(Object.keys(permit)).not.toContain('then');
+    // The answer sits on the prototype (resolving a permit then stops the lookup there): without
+    // it the lines above would still pass, so this is what can fail.
+    expect(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(permit), 'then')).toEqual({ value: undefined, writable: false, enumerable: false, configurable: false });
     permit.release();
   });
 });

@@ -120,7 +120,8 @@ describe('trading-credits', () => {
     const lines = timed(output('trading-credits'));
     expect(lines).toContainEqual([0, 'portfolio(): starts, 30 credits (10 left)']);
     expect(lines).toContainEqual([2, 'quote(INITECH): waits for 5 credits (0 free)']);
-    expect(lines).toContainEqual([12, 'quote(INITECH): starts, 5 credits after waiting 10 s (25 left)']);
+    // Events are delivered once the scan that admitted both waiters is done: both see 20 left.
+    expect(lines).toContainEqual([12, 'quote(INITECH): starts, 5 credits after waiting 10 s (20 left)']);
     expect(lines).toContainEqual([22.5, 'order(INITECH, 10, 230): starts, 20 credits after waiting 10 s (0 left)']);
     expect(lines).toContainEqual([24, 'order refused: 10 INITECH at 230 exceeds the cash']);
     expect(lines.filter(([t, l]) => t === 26 && l.endsWith('gives up after 2 s'))).toHaveLength(4);
@@ -148,14 +149,17 @@ describe('retry-after', () => {
       const m = l.match(/→ 429, Retry-After (\d+) s: throttle paused until ([\d.]+) s$/);
       return m ? [{ at: t, until: Number(m[2]) }] : [];
     });
+    // Two requests in flight meet the full window together: both are answered 429 and agree on the pause.
     expect(pauses).toEqual([
-      { at: 4.9, until: 20.9 },
+      { at: 5.4, until: 20.4 },
+      { at: 5.4, until: 20.4 },
+      { at: 25.8, until: 40.8 },
       { at: 25.8, until: 40.8 },
     ]);
     // A request takes 0.4 s: any answer later than that into a pause would mean it was sent while paused.
     for (const { at, until } of pauses) expect(lines.filter(([t]) => t > at + 0.4 && t < until + 0.4)).toEqual([]);
-    expect(lines).toContainEqual([41.7, 'GET /repos/acme/widgets/issues/11 → 200 (attempt 2)']);
-    expect(out).toContain('24 issues fetched with 26 requests (2 answered 429) by t = 42.2 s.');
+    expect(lines).toContainEqual([41.2, 'GET /repos/acme/widgets/issues/11 → 200 (attempt 2)']);
+    expect(out).toContain('24 issues fetched with 28 requests (4 answered 429) by t = 42.2 s.');
   });
 });
 
@@ -163,19 +167,21 @@ describe('several-limits', () => {
   it('keeps to 10 per second, then 500 per minute, with at most 4 running', () => {
     const out = output('several-limits');
     const minutes = [...out.matchAll(/^ +(\d) +(\d+) +[\d.]+ {3}(.*)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    // Sliding windows (the default): exactly 500 in every minute, never more than 10 in any second.
     expect(minutes).toEqual([
-      [1, 609],
-      [2, 600],
-      [3, 600],
-      [4, 600],
-      [5, 590],
+      [1, 500],
+      [2, 500],
+      [3, 500],
+      [4, 500],
+      [5, 500],
       [6, 500],
       [7, 500],
       [8, 500],
-      [9, 1],
+      [9, 500],
     ]);
     expect(out).toContain('Most calls running at once: 4 (concurrency 4).');
-    expect(out).toContain('All 4500 calls started by t = 480.0 s.');
+    expect(out).toContain('at most 10 calls started in any 1 s, 500 in any 60 s.');
+    expect(out).toContain('All 4500 calls started by t = 529.5 s.');
   });
 });
 

@@ -17,7 +17,7 @@ import {
 // deadline heap rebuilds once most of it is stale), float step counts of token refills, exact
 // zero after fractional refunds, pauses against releases, and the waitedMs of every event.
 
-/** The admission rule of SPEC §1 for opportunistic mode, written plainly: the reference. */
+/** The admission rule of docs/semantics.md §2.5 for opportunistic mode, written plainly: the reference. */
 class ReferenceQueue {
   readonly waiting: { id: number; cost: number; passed: number }[] = [];
   constructor(readonly maxBypass = Infinity) {}

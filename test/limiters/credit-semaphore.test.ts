@@ -9,7 +9,7 @@ const recorder = () => {
 };
 
 describe('CreditSemaphore', () => {
-  describe('SPEC reference run (capacity 40, refundMs 10 000)', () => {
+  describe('docs/semantics.md §10.1 reference run (capacity 40, refundMs 10 000)', () => {
     const jobs: [credits: number, workSeconds: number][] = [[20, 3], [30, 1], [30, 5], [5, 4], [20, 5], [20, 1]];
     const expected = [0, 13_000, 24_000, 13_000, 39_000, 39_000];
 

@@ -1,5 +1,5 @@
 /**
- * Reference models of SPEC.md, written from the contract alone (no code shared with src/).
+ * Reference models of docs/semantics.md, written from the contract alone (no code shared with src/).
  * Each is a discrete-event simulation in integer milliseconds that a reader can check line by
  * line; the properties replay the same jobs against the real limiter and compare instants.
  */
@@ -33,7 +33,7 @@ export interface CreditOutcome {
 }
 
 /**
- * The credit semaphore of SPEC §1/§3. Within one instant events are taken in this order (the
+ * The credit semaphore of docs/semantics.md §2/§10.1. Within one instant events are taken in this order (the
  * harness drives the real limiter in the same order):
  *   1. refunds due now come back (all of them), then one scan; a deadline due now is a scan too
  *      (admission at the deadline instant is in time), after which the waiters due now leave
@@ -155,7 +155,7 @@ export function simulateLeaky(maxRate: number, periodMs: number, jobs: readonly 
 }
 
 /**
- * The token bucket of SPEC §3, refill by refill: `amount` tokens at every multiple of
+ * The token bucket of docs/semantics.md §10.4, refill by refill: `amount` tokens at every multiple of
  * `intervalMs` after 0, capped at `capacity`. FIFO: each job waits for its predecessor, then for
  * the first refill that makes its cost available.
  */

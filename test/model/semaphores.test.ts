@@ -37,7 +37,7 @@ async function check(kind: 'credit' | 'concurrency', options: CreditModelOptions
 }
 
 describe('CreditSemaphore against the model', () => {
-  it('the model and the harness reproduce the SPEC reference run (0, 13, 24, 13, 39, 39 s)', async () => {
+  it('the model and the harness reproduce the reference run of docs/semantics.md §10.1 (0, 13, 24, 13, 39, 39 s)', async () => {
     const jobs: CreditJob[] = [
       [20, 3],
       [30, 1],

@@ -1,11 +1,12 @@
-// The package as users get it: build src/ into a staging copy of the package, `npm pack` it,
-// lint the tarball (publint, attw), then install it OFFLINE into a temp project (tollgate has no
+// The package as users get it: copy the tree as a fresh clone has it (the files git tracks, plus new
+// ones not ignored: no dist/, no node_modules), `npm pack` it there so its `prepack` script does the
+// build, lint the tarball (publint, attw), then install it OFFLINE into a temp project (tollgate has no
 // runtime dependencies, so nothing needs the network) and run an ES module, a CommonJS and a
 // TypeScript consumer against it. The repository's own dist/ is never read or written.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,6 +16,7 @@ const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
 let dir: string;
 let tarball: string;
 let packed: { files: { path: string }[] };
+let clone: string;
 
 /** Runs a command and returns its stdout; fails the test with all its output unless it exits 0. */
 function run(cmd: string, args: string[], cwd: string): string {
@@ -25,21 +27,33 @@ function run(cmd: string, args: string[], cwd: string): string {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-package-'));
-  const pkg = join(dir, 'pkg');
-  mkdirSync(pkg);
-  for (const file of ['package.json', 'README.md', 'LICENSE']) if (existsSync(join(repo, file))) copyFileSync(join(repo, file), join(pkg, file));
-  // tsup.config.ts as is (ESM, CJS, declarations), written into the staging copy.
-  const build = `import('tsup').then(({ build }) => build({ outDir: ${JSON.stringify(join(pkg, 'dist'))}, silent: true }))`;
-  execFileSync(process.execPath, ['--input-type=module', '-e', build], { cwd: repo, stdio: 'pipe' });
-  const [info] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], pkg)) as [{ filename: string; files: { path: string }[] }];
+  clone = join(dir, 'clone');
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repo, encoding: 'utf8' })
+    .split('\0')
+    // node_modules is a symlink in worktrees (not matched by the `node_modules/` ignore rule).
+    .filter((f) => f !== '' && f !== 'node_modules' && existsSync(join(repo, f)));
+  for (const file of files) {
+    mkdirSync(dirname(join(clone, file)), { recursive: true });
+    cpSync(join(repo, file), join(clone, file));
+  }
+  // The dev dependencies a fresh clone gets from `npm ci`, without installing them again.
+  symlinkSync(join(repo, 'node_modules'), join(clone, 'node_modules'), 'dir');
+  const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], clone)) as [{ filename: string; files: { path: string }[] }];
   packed = info;
   tarball = join(dir, info.filename);
-}, 120_000);
+}, 180_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the packed tarball', () => {
+  it('comes from a tree with no dist/: `prepack` builds it', () => {
+    const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+    expect(manifest.scripts.prepack).toMatch(/\bbuild\b/);
+    expect(execFileSync('git', ['ls-files', 'dist'], { cwd: repo, encoding: 'utf8' })).toBe('');
+    expect(existsSync(join(clone, 'dist', 'index.js'))).toBe(true);
+  });
+
   it('holds the build, the README and the licence, and nothing else', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/redis.js', 'dist/redis.cjs']));
@@ -73,7 +87,7 @@ describe('consumers of the installed tarball', () => {
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], app);
   }, 60_000);
 
-  // The reference run of SPEC §3, as a user would write it, printed as admission seconds.
+  // The reference run of docs/semantics.md §10.1, as a user would write it, printed as admission seconds.
   const scenario = `
     const clock = new VirtualClock();
     const sem = new CreditSemaphore({ capacity: 40, refundMs: 10_000, clock });

@@ -73,7 +73,7 @@ describe('what keeps Node alive', () => {
 /**
  * 200 admissions per second for two seconds, with a burst of 10, on the real clock. Ideal
  * finish: 2000 ms after the limiter is built. Allowed: 5 % (100 ms) more, never less. The limit
- * of a bucket over any window of T ms is burst + rate × T (SPEC §6 words it for tokens), so no
+ * of a bucket over any window of T ms is burst + rate × T (docs/semantics.md §18.3 words it for tokens), so no
  * window of the 1 s period may hold more than 10 + 200 admissions.
  */
 describe('real clock: 200 per second for 2 s', () => {

@@ -12,7 +12,7 @@ export type RefundListener = (units: number, at: number, id: string | number | u
  * @example
  * ```ts
  * const credits = new CreditBudget(40);
- * credits.take(30, 0);
+ * credits.take(30);
  * credits.release(30, 3_000, 10_000, undefined); // due back at 13 000
  * credits.readyAt(40, 3_000); // 13 000
  * ```

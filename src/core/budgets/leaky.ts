@@ -38,10 +38,12 @@ export class LeakyBudget implements Budget {
   }
 
   available(now: number): number {
-    const fill = this.#fillAt(now);
-    let units = Math.floor((this.capacity * this.periodMs - fill) / this.periodMs);
-    while (units > 0 && !this.#fits(units, fill)) units--;
-    return Math.max(0, units);
+    const room = this.capacity * this.periodMs - this.#fillAt(now);
+    if (room <= 0) return 0;
+    // The quotient may round either way across a whole number: `fits` (the same product) has the last word.
+    const units = Math.floor(room / this.periodMs);
+    if (units * this.periodMs > room) return units - 1;
+    return (units + 1) * this.periodMs <= room ? units + 1 : units;
   }
 
   take(units: number, now: number): void {
@@ -80,8 +82,9 @@ export class LeakyBudget implements Budget {
     return this.#fillAt(now) === 0;
   }
 
+  /** The one predicate: `units` fit on top of `fill` (the same sum `available` inverts). */
   #fits(units: number, fill: number): boolean {
-    return fill + units * this.periodMs <= this.capacity * this.periodMs;
+    return units * this.periodMs <= this.capacity * this.periodMs - fill;
   }
 
   #fillAt(now: number): number {

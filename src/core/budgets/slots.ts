@@ -8,7 +8,7 @@ import type { Budget } from '../budget.js';
  * ```ts
  * const slots = new SlotBudget(2);
  * slots.take(); slots.take();
- * slots.available(0); // 0
+ * slots.available(); // 0
  * ```
  */
 export class SlotBudget implements Budget {

@@ -65,13 +65,12 @@ export class TokenBudget implements Budget {
   }
 
   /**
-   * Reanchors at the step counted last, so a new interval or amount applies from there on (what
-   * was refilled is kept, nothing is refilled twice).
+   * Reanchors at `now`: the tokens right after equal those right before (capped at a lower
+   * capacity), and the first step of the new shape falls one new interval later.
    */
   reshape(o: { capacity: number; refillAmount: number; refillIntervalMs: number }, now: number): void {
-    const steps = this.#stepsBy(now);
-    this.#tokens = Math.min(o.capacity, this.#tokensAt(steps));
-    this.#start = this.#instant(steps);
+    this.#tokens = Math.min(o.capacity, this.#tokensAt(this.#stepsBy(now)));
+    this.#start = now;
     this.#steps = 0;
     this.capacity = o.capacity;
     this.refillAmount = o.refillAmount;
@@ -88,6 +87,8 @@ export class TokenBudget implements Budget {
 
   /** The largest k >= the steps counted with `instant(k) <= now`: estimated by division, corrected by the expression itself. */
   #stepsBy(now: number): number {
+    // Most reads fall before the next step: one comparison.
+    if (now < this.#instant(this.#steps + 1)) return this.#steps;
     let k = Math.max(this.#steps, Math.floor((now - this.#start) / this.refillIntervalMs));
     while (k > this.#steps && this.#instant(k) > now) k--;
     while (this.#instant(k + 1) <= now) k++;
