@@ -7,7 +7,7 @@ import { checkUnits, Quantum } from '../../src/core/quantum.js';
 import { RefundQueue } from '../../src/core/refund-queue.js';
 
 describe('Quantum', () => {
-  it('is 1e-9 up to capacities of 2^53 × 1e-9; decimal costs are whole quanta', () => {
+  it('is 1e-9 up to capacities of 2^50 × 1e-9; decimal costs are whole quanta', () => {
     const q = Quantum.for(40);
     expect(q.scale).toBe(1e9);
     expect(q.size).toBe(1e-9);
@@ -32,10 +32,26 @@ describe('Quantum', () => {
 
   // BUGS.md "Quantum: 1e-9 is finer than a double near 9e6". Every amount a limiter reports
   // (cost(units)) must read back as the same units, else `tryAcquire(available)` fails.
-  it('every whole number of units of the largest capacity on 1e-9 reads back exactly (cost → units)', () => {
-    const q = Quantum.for(9e6);
+  it('every whole number of units of a large capacity reads back exactly (cost → units)', () => {
+    for (const capacity of [1.1e6, 9e6, 1e9, 2 ** 60]) {
+      const q = Quantum.for(capacity);
+      const top = Math.floor(capacity * q.scale);
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: top }), (k) => {
+          expect(q.units(q.cost(k)), `capacity ${capacity}, ${k} units`).toBe(k);
+        }),
+        { seed: 1, numRuns: 1_000 },
+      );
+    }
+  });
+
+  it('the largest capacity on 1e-9 is 2^50 quanta (docs/semantics.md §5.4)', () => {
+    expect(Quantum.for(2 ** 50 / 1e9).scale).toBe(1e9);
+    expect(Quantum.for(1.2e6).scale).toBe(1e8);
+    expect(Quantum.for(100 * 60_000).scale).toBe(1e8);
+    const q = Quantum.for(2 ** 50 / 1e9);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 9e15 }), (k) => {
+      fc.property(fc.integer({ min: 0, max: 2 ** 50 }), (k) => {
         expect(q.units(q.cost(k))).toBe(k);
       }),
       { seed: 1, numRuns: 2_000 },
@@ -51,11 +67,11 @@ describe('Quantum', () => {
     expect(checkUnits(q, 'capacity', 2)).toBe(2e9);
   });
 
-  it('capacities past ~9e6 get the smallest power of ten that keeps capacity in 2^53 units', () => {
+  it('capacities past ~1.1e6 get the smallest power of ten that keeps capacity in 2^50 units', () => {
     for (const capacity of [1e7, 123_456_789, 1e12, 2 ** 60, 1e300]) {
       const q = Quantum.for(capacity);
-      expect(capacity * q.scale, `capacity ${capacity}`).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
-      expect(capacity * q.scale * 1e4, `capacity ${capacity}: far coarser than needed`).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+      expect(capacity * q.scale, `capacity ${capacity}`).toBeLessThanOrEqual(2 ** 50);
+      expect(capacity * q.scale * 10, `capacity ${capacity}: not the finest power of ten`).toBeGreaterThan(2 ** 50);
       const top = Math.floor(capacity * q.scale);
       expect(q.units(q.cost(top))).toBe(top);
       expect(Number.isInteger(Math.log10(q.scale))).toBe(true);

@@ -10,7 +10,7 @@ import {
   type LimiterEvent,
   type Permit,
 } from '../../src/index.js';
-import { build, costOf, costSpec, flush, type AnyLimiter, type Config, type CostSpec } from './setup.js';
+import { build, costOf, costSpec, flush, scaleOf, type AnyLimiter, type Config, type CostSpec } from './setup.js';
 
 export type Action =
   | { t: 'none' }
@@ -66,6 +66,7 @@ const TERMINAL: Record<string, Tracked['outcome']> = { admitted: 'admitted', tim
 export class ReentrantRun {
   readonly clock: VirtualClock;
   readonly limiter: AnyLimiter;
+  readonly scale: number;
   readonly tracked: Tracked[] = [];
   readonly held: Permit[] = [];
   readonly events: LimiterEvent[] = [];
@@ -83,6 +84,7 @@ export class ReentrantRun {
     readonly actions: Action[],
   ) {
     this.clock = new VirtualClock(config.start);
+    this.scale = scaleOf(config);
     this.limiter = build(config, this.clock, {
       onEvent: (e: LimiterEvent) => {
         this.events.push(e);
@@ -112,7 +114,7 @@ export class ReentrantRun {
       case 'none':
         return;
       case 'acquire': {
-        const cost = costOf(a.cost, l.capacity);
+        const cost = costOf(a.cost, l.capacity, this.scale);
         const closed = l.closed;
         // Taken before the call: a listener run inside it may acquire too.
         const id = this.#nextId++;
@@ -156,7 +158,7 @@ export class ReentrantRun {
       }
       case 'try': {
         if (l.closed) return;
-        const permit = l.tryAcquire(costOf(a.cost, l.capacity));
+        const permit = l.tryAcquire(costOf(a.cost, l.capacity, this.scale));
         if (permit !== undefined) {
           this.trySuccesses++;
           this.held.push(permit);
@@ -184,7 +186,7 @@ export class ReentrantRun {
       case 'update': {
         const own = { credit: 'capacity', concurrency: 'capacity', leaky: 'maxRate', token: 'capacity', sliding: 'limit', throttle: 'concurrency' }[this.config.kind];
         const key = a.which === 'own' ? own : a.which;
-        const value = a.which === 'maxWaitMs' ? a.value * 3 : a.which === 'own' && key !== 'concurrency' ? Math.max(1, Math.round((capacityFor(this.config) * 1e9 * a.value) / 5)) / 1e9 : a.value;
+        const value = a.which === 'maxWaitMs' ? a.value * 3 : a.which === 'own' && key !== 'concurrency' ? Math.max(1, Math.round((capacityFor(this.config) * this.scale * a.value) / 5)) / this.scale : a.value;
         // A Throttle with several limits takes `concurrency`; the rest take their own option.
         l.update({ [key]: value } as never);
         return;

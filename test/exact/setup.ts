@@ -12,6 +12,7 @@ import {
   VirtualClock,
   type Permit,
 } from '../../src/index.js';
+import { Quantum } from '../../src/core/quantum.js';
 
 const LONG = process.env.FUZZ_LONG === '1';
 export const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : LONG ? (Date.now() ^ (Math.random() * 2 ** 31)) | 0 : 20_261_202;
@@ -47,10 +48,36 @@ function strip(o: Record<string, unknown>): Record<string, unknown> {
 const config = (kind: Kind, own: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<Config> =>
   fc.record({ own, admission, maxBypass, start }).map(({ own, admission, maxBypass, start }) => ({ kind, options: strip({ ...own, admission, maxBypass }), start }));
 
+/** Units per cost unit of the limiter `c` builds (docs/semantics.md §5.4: 1e-9 unless its bound is past 2^50 quanta). */
+export function scaleOf(c: Config): number {
+  const o = c.options as any;
+  switch (c.kind) {
+    case 'leaky':
+      return Quantum.for(o.maxRate * o.periodMs).scale;
+    case 'sliding':
+      return Quantum.for(o.limit).scale;
+    case 'throttle':
+      return Quantum.for(Math.max(...o.limits.map((l: any) => (l.kind === 'leaky' ? l.rate * l.periodMs : l.rate)))).scale;
+    default:
+      return Quantum.for(o.capacity).scale;
+  }
+}
+
+/** Rounds every amount of a config to its limiter's quantum (a coarser one refuses finer amounts). */
+function onQuantum(c: Config): Config {
+  const scale = scaleOf(c);
+  const round = (v: number) => Math.max(1, Math.round(v * scale)) / scale;
+  const o = { ...c.options } as any;
+  if (scale === 1e9) return c;
+  if (c.kind === 'leaky') o.maxRate = round(o.maxRate);
+  if (c.kind === 'throttle') o.limits = o.limits.map((l: any) => ({ ...l, rate: round(l.rate) }));
+  return { ...c, options: o };
+}
+
 export const configs: Record<Kind, fc.Arbitrary<Config>> = {
   credit: config('credit', fc.record({ capacity: amount, refundMs: fc.constantFrom(undefined, 0, 7, 2.5, 100) })),
   concurrency: config('concurrency', fc.record({ capacity: amount })),
-  leaky: config('leaky', fc.record({ maxRate: amount, periodMs: period })),
+  leaky: config('leaky', fc.record({ maxRate: amount, periodMs: period })).map(onQuantum),
   token: config(
     'token',
     fc.record({ capacity: amount, refillAmount: fc.option(amount, { nil: undefined }), refillIntervalMs: fc.constantFrom(0.7, 1, 2.5, 33, 1_000), initial: fc.nat(1_000) }).map(({ initial, ...o }) => ({
@@ -65,7 +92,7 @@ export const configs: Record<Kind, fc.Arbitrary<Config>> = {
       limits: fc.array(fc.record({ rate: amount, periodMs: period, kind: fc.constantFrom(undefined, 'sliding', 'leaky') }), { minLength: 1, maxLength: 3 }),
       concurrency: fc.constantFrom(undefined, 0, 1, 2, 3),
     }),
-  ),
+  ).map(onQuantum),
 };
 export const anyConfig = fc.oneof(...KINDS.map((k) => configs[k]));
 
@@ -112,19 +139,20 @@ export const costSpec: fc.Arbitrary<CostSpec> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('part' as const), n: fc.integer({ min: 1, max: 10 }), d: fc.constantFrom(2, 3, 7, 10, 20) }) },
 );
 
-export function costOf(spec: CostSpec, capacity: number): number {
-  const units = Math.round(capacity * 1e9);
+/** The cost `spec` names for a limiter of `capacity` counting `scale` units per cost unit. */
+export function costOf(spec: CostSpec, capacity: number, scale = 1e9): number {
+  const units = Math.round(capacity * scale);
   switch (spec.t) {
     case 'all':
       return capacity;
     case 'allButOne':
-      return units > 1 ? (units - 1) / 1e9 : capacity;
+      return units > 1 ? (units - 1) / scale : capacity;
     case 'one':
-      return 1e-9;
+      return 1 / scale;
     case 'k':
-      return ((spec.k % units) + 1) / 1e9;
+      return ((spec.k % units) + 1) / scale;
     case 'part':
-      return Math.max(1, Math.min(units, Math.round((units * spec.n) / spec.d))) / 1e9;
+      return Math.max(1, Math.min(units, Math.round((units * spec.n) / spec.d))) / scale;
   }
 }
 
@@ -169,6 +197,7 @@ export class Run {
   readonly clock: VirtualClock;
   readonly limiter: AnyLimiter;
   readonly capacity: number;
+  readonly scale: number;
   readonly held: Permit[] = [];
   /** `id@instant` of every admission, in order (tryAcquire ones as `try#n`). */
   readonly log: string[] = [];
@@ -182,13 +211,14 @@ export class Run {
     this.clock = new VirtualClock(config.start);
     this.limiter = build(config, this.clock);
     this.capacity = capacityOf(config);
+    this.scale = scaleOf(config);
   }
 
   async step(o: Op): Promise<void> {
     const l = this.limiter;
     switch (o.t) {
       case 'acquire': {
-        const cost = costOf(o.cost, this.capacity);
+        const cost = costOf(o.cost, this.capacity, this.scale);
         const id = this.waiters.length;
         const w: Run['waiters'][number] = { id, cost, settled: 0 };
         this.waiters.push(w);
@@ -211,7 +241,7 @@ export class Run {
         break;
       }
       case 'try': {
-        const cost = costOf(o.cost, this.capacity);
+        const cost = costOf(o.cost, this.capacity, this.scale);
         const permit = l.tryAcquire(cost);
         const n = this.#tries++;
         if (permit !== undefined) {

@@ -356,7 +356,7 @@ export class ModelRun {
         if (h.released) {
           // A second release is a no-op: no event, no change.
           expect(this.#snapshot()).toEqual(before);
-        } else this.#released++;
+        } else if (h.cost > 0) this.#released++;
         h.released = true;
         break;
       }
@@ -366,7 +366,7 @@ export class ModelRun {
         const call = running[op.k % running.length]!;
         call.running = false;
         call.finish!(op.ok);
-        this.#released++;
+        if (call.cost > 0) this.#released++;
         break;
       }
       case 'pause': {
@@ -435,12 +435,12 @@ export class ModelRun {
         call.running = true;
         if (op.fn === 'throw') {
           call.running = false;
-          this.#released++;
+          if (op.cost > 0) this.#released++;
           throw (call.fnResult = new Error(`fn ${id} threw`));
         }
         if (op.fn === 'value') {
           call.running = false;
-          this.#released++;
+          if (op.cost > 0) this.#released++;
           return (call.fnResult = { value: id });
         }
         return new Promise((resolve, reject) => {
@@ -572,6 +572,7 @@ export class ModelRun {
     expect(stats.timedOut).toBe(count('timeout'));
     expect(stats.aborted).toBe(count('aborted'));
     expect(stats.pausedUntil).toBe(now < this.pausedUntil ? this.pausedUntil : undefined);
+    // A zero-cost permit took nothing: its release is not an event (docs/semantics.md §5.2).
     expect(count('released')).toBe(this.#released);
     // docs/semantics.md §11: held is the cost of unreleased permits, running their number (zero-cost ones included).
     expect(stats.rejected).toBe(count('rejected'));
@@ -837,14 +838,14 @@ export class ModelRun {
       if (call.running) {
         call.running = false;
         call.finish!(true);
-        this.#released++;
+        if (call.cost > 0) this.#released++;
       }
     }
     for (const h of this.held) {
       if (h.released) continue;
       h.permit.release();
       h.released = true;
-      this.#released++;
+      if (h.cost > 0) this.#released++;
     }
     await flush();
     // Admissions while releasing may hand out new permits: pick them up.
