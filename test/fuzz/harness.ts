@@ -11,6 +11,8 @@ import {
   LeakyBucketLimiter,
   LimiterClosedError,
   MaxWaitExceededError,
+  QueueClearedError,
+  QueueFullError,
   Throttle,
   TokenBucket,
   VirtualClock,
@@ -59,6 +61,9 @@ const common = {
   admission: fc.constantFrom(undefined, 'fifo', 'opportunistic'),
   maxBypass: fc.constantFrom(undefined, undefined, 0, 1, 3),
   maxWaitMs: fc.constantFrom(undefined, undefined, undefined, 0, 5, 12.5, 40),
+  // docs/semantics.md §11.2: a bounded queue, rejecting the newcomer or dropping the oldest of the lowest priority.
+  maxPending: fc.constantFrom(undefined, undefined, undefined, 1, 3, 8),
+  overflow: fc.constantFrom(undefined, 'reject', 'drop-oldest'),
 };
 const start = fc.constantFrom(0, 0, 1_000_003, 1_717_171_717_171);
 const halves = (min: number, max: number) => fc.integer({ min: min * 2, max: max * 2 }).map((n) => n / 2);
@@ -101,13 +106,14 @@ export const configs: Record<Kind, fc.Arbitrary<Config>> = {
 // ---------------------------------------------------------------- operations
 
 export type Op =
-  | { t: 'acquire'; cost: number; signal: 'none' | 'fresh' | number; maxWaitMs: number | undefined; refundMs: number | undefined; via: 'acquire' | 'run' | 'transact'; fn: 'defer' | 'throw' | 'value' }
+  | { t: 'acquire'; cost: number; signal: 'none' | 'fresh' | number; maxWaitMs: number | undefined; refundMs: number | undefined; via: 'acquire' | 'run' | 'transact'; fn: 'defer' | 'throw' | 'value'; priority?: number }
   | { t: 'burst'; n: number; cost: number; maxWaitMs: number | undefined; abortable: boolean }
   | { t: 'try'; cost: number }
   | { t: 'abort'; k: number }
   | { t: 'release'; k: number; how: 'release' | 'dispose' | 'asyncDispose' }
   | { t: 'finish'; k: number; ok: boolean }
   | { t: 'pause'; ms: number }
+  | { t: 'clear'; reason: boolean }
   | { t: 'close'; reason: boolean; dispose: boolean }
   | { t: 'advance'; ms: number };
 
@@ -130,6 +136,7 @@ export function operations(maxLength: number, opts: { close?: boolean } = {}): f
         refundMs: fc.constantFrom(undefined, undefined, 0, 3, 20),
         via: fc.constantFrom('acquire' as const, 'acquire' as const, 'run' as const, 'transact' as const),
         fn: fc.constantFrom('defer' as const, 'defer' as const, 'throw' as const, 'value' as const),
+        priority: fc.constantFrom(undefined, undefined, undefined, -1, 0, 2),
       }),
     },
     {
@@ -147,6 +154,7 @@ export function operations(maxLength: number, opts: { close?: boolean } = {}): f
     { weight: 15, arbitrary: fc.record({ t: fc.constant('release' as const), k: fc.nat(), how: fc.constantFrom('release' as const, 'dispose' as const, 'asyncDispose' as const) }) },
     { weight: 6, arbitrary: fc.record({ t: fc.constant('finish' as const), k: fc.nat(), ok: fc.boolean() }) },
     { weight: 3, arbitrary: fc.record({ t: fc.constant('pause' as const), ms: fc.constantFrom(0, 1, 15, 60, 2 ** 31 + 5) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('clear' as const), reason: fc.boolean() }) },
     { weight: opts.close === false ? 0 : 1, arbitrary: fc.record({ t: fc.constant('close' as const), reason: fc.boolean(), dispose: fc.boolean() }) },
     { weight: 18, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.oneof(fc.constantFrom(0, 1, 1, 2, 5), fc.integer({ min: 1, max: 120 })) }) },
   );
@@ -179,6 +187,9 @@ interface Call {
   held?: boolean;
   /** Queued when the limiter was closed; with the reason given to `close`. */
   closedWhileQueued?: { reason: unknown };
+  /** Queued when `clear` was called, with the reason given. */
+  clearedWhileQueued?: { reason: unknown };
+  priority: number;
   /** retryAfterMs(cost) read just before the call. */
   retryAfter: number;
 }
@@ -251,6 +262,8 @@ export class ModelRun {
   readonly #bypassed = new Map<number, number>();
   /** How many later arrivals may pass a waiter: 0 in fifo mode, `maxBypass` (or unbounded) otherwise. */
   readonly #bypassLimit: number;
+  /** The maxBypass option (docs/semantics.md §11.1: it bounds passes by higher priorities too). */
+  readonly #maxBypass: number | undefined;
   readonly held: Held[] = [];
   readonly controllers: Controller[] = [];
   readonly pool: (Controller | undefined)[] = [undefined, undefined, undefined];
@@ -308,6 +321,7 @@ export class ModelRun {
     const defaultAdmission = config.kind === 'credit' ? 'opportunistic' : 'fifo';
     this.fifo = (opts.admission ?? defaultAdmission) === 'fifo' || opts.maxBypass === 0;
     this.#bypassLimit = this.fifo ? 0 : (opts.maxBypass ?? Infinity);
+    this.#maxBypass = opts.maxBypass;
     process.on('unhandledRejection', this.#onUnhandled);
   }
 
@@ -388,6 +402,16 @@ export class ModelRun {
         if (!already) for (const call of queued) call.closedWhileQueued = { reason: op.dispose ? undefined : reason };
         break;
       }
+      case 'clear': {
+        const reason = op.reason ? new Error(`cleared at ${this.now}`) : undefined;
+        const queued = this.#queued();
+        this.limiter.clear(reason);
+        expect(this.limiter.pending).toBe(0);
+        expect(this.clock.pendingTimers).toBe(0);
+        this.#expectNoListeners();
+        if (!this.closed) for (const call of queued) call.clearedWhileQueued = { reason };
+        break;
+      }
       case 'advance':
         await this.clock.advance(op.ms);
         break;
@@ -424,8 +448,9 @@ export class ModelRun {
       started: false,
       checked: false,
       retryAfter: op.cost <= this.capacity ? this.limiter.retryAfterMs(op.cost) : NaN,
+      priority: op.priority ?? 0,
     };
-    const options = strip({ signal: controller?.controller.signal, maxWaitMs: op.maxWaitMs, refundMs, id });
+    const options = strip({ signal: controller?.controller.signal, maxWaitMs: op.maxWaitMs, refundMs, id, priority: op.priority });
     const stateBefore = this.#snapshot();
     let promise: Promise<unknown>;
     if (via === 'acquire') promise = this.limiter.acquire(op.cost, options);
@@ -614,7 +639,10 @@ export class ModelRun {
 
     // In fifo mode nobody waits behind a head that could be paid now.
     if (this.fifo && queued.length > 0 && !this.closed && now >= this.pausedUntil) {
-      const head = queued[0]!;
+      // The one who may go next: the oldest once it was passed maxBypass times, else the head in queue order.
+      const oldest = queued[0]!;
+      const blocked = this.#maxBypass !== undefined && (this.#bypassed.get(oldest.id) ?? 0) >= this.#maxBypass;
+      const head = blocked ? oldest : [...queued].sort((a, b) => b.priority - a.priority || a.id - b.id)[0]!;
       expect(head.cost > available + EPS * this.capacity || close(head.cost, available, this.capacity), `head ${head.id} (cost ${head.cost}) payable (${available}) but still queued`).toBe(true);
     }
   }
@@ -671,9 +699,13 @@ export class ModelRun {
       else if (e.id !== undefined && this.#bypassed.has(e.id as number) && e.type !== 'released' && e.type !== 'refunded') {
         // Fairness: fifo admits only the head; opportunistic lets at most maxBypass later arrivals pass a waiter.
         if (e.type === 'admitted') {
+          const passer = this.#callsById.get(e.id as number)!;
           for (const [earlier, passed] of this.#bypassed) {
             if (earlier >= (e.id as number)) break;
-            expect(passed + 1, `waiter ${earlier} passed by ${e.id}: more than ${this.#bypassLimit} later arrivals admitted ahead of it`).toBeLessThanOrEqual(this.#bypassLimit);
+            // Fifo lets only a higher priority pass; maxBypass bounds every pass, priorities included.
+            const higher = passer.priority > this.#callsById.get(earlier)!.priority;
+            const limit = this.#maxBypass !== undefined ? (this.fifo && !higher ? 0 : this.#maxBypass) : this.fifo && !higher ? 0 : Infinity;
+            expect(passed + 1, `waiter ${earlier} passed by ${e.id}: more than ${limit} later arrivals admitted ahead of it`).toBeLessThanOrEqual(limit);
             this.#bypassed.set(earlier, passed + 1);
           }
         }
@@ -708,7 +740,7 @@ export class ModelRun {
       expect(call.settled).toBeLessThanOrEqual(1);
       if (call.checked) continue;
       const mine = this.#eventsById.get(call.id) ?? [];
-      const terminal = mine.filter((e) => e.type === 'admitted' || e.type === 'aborted' || e.type === 'timeout' || e.type === 'closed');
+      const terminal = mine.filter((e) => e.type === 'admitted' || e.type === 'aborted' || e.type === 'timeout' || e.type === 'closed' || e.type === 'rejected' || e.type === 'cleared');
       const queuedEvents = mine.filter((e) => e.type === 'queued');
       expect(terminal.length).toBeLessThanOrEqual(1);
       expect(queuedEvents.length).toBeLessThanOrEqual(1);
@@ -773,6 +805,16 @@ export class ModelRun {
       } else if (call.controller !== undefined && reason === call.controller.reason) {
         expect(type === 'aborted' || type === undefined).toBe(true);
         if (type === undefined) expect(queuedEvents).toHaveLength(0); // aborted before the call
+      } else if (reason instanceof QueueFullError) {
+        // docs/semantics.md §11.2: the newcomer at once (no queued event), or a dropped waiter.
+        expect(type).toBe('rejected');
+        expect(reason.maxPending).toBe(this.config.options.maxPending);
+        if (queuedEvents.length > 0) expect(this.config.options.overflow).toBe('drop-oldest');
+      } else if (call.clearedWhileQueued !== undefined && call.closedWhileQueued === undefined) {
+        expect(type).toBe('cleared');
+        const clearReason = call.clearedWhileQueued.reason;
+        if (clearReason === undefined) expect(reason).toBeInstanceOf(QueueClearedError);
+        else expect(reason).toBe(clearReason);
       } else if (call.closedWhileQueued !== undefined) {
         expect(type).toBe('closed');
         const closeReason = call.closedWhileQueued.reason;
