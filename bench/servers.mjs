@@ -103,6 +103,12 @@ const SCENARIOS = [
         make: (onEvent) => new tollgate.SlidingWindowLimiter({ limit: 10, windowMs: 1_000, onEvent }),
         drive: observing,
       },
+      {
+        label: 'limit unknown: ConcurrencySemaphore({ capacity: 1 }) + observe',
+        needs: ['observe'],
+        make: (onEvent) => new tollgate.ConcurrencySemaphore({ capacity: 1, onEvent }),
+        drive: observing,
+      },
     ],
   })),
   {

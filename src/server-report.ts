@@ -57,20 +57,15 @@ export function parseRateLimitHeaders(headers: unknown): ServerReport {
   const read = headerReader(headers);
   let wallNow: number | undefined;
   const now = (): number => (wallNow ??= Date.now());
-  const report: ServerReport = {};
-
-  const retryAfter = read('retry-after');
-  if (retryAfter !== undefined) {
-    const ms = retryAfterToMs(retryAfter, now);
-    if (ms !== undefined) report.retryAfterMs = ms;
-  }
-
   const quota =
     structuredRateLimit(read('ratelimit')) ??
     separateFields(read('ratelimit-remaining'), read('ratelimit-reset'), now) ??
     separateFields(read('x-ratelimit-remaining'), read('x-ratelimit-reset'), now);
-  if (quota?.remaining !== undefined) report.remaining = quota.remaining;
-  if (quota?.resetInMs !== undefined) report.resetInMs = quota.resetInMs;
+  // `quota` holds only the fields present; a fresh object either way.
+  const report: ServerReport = { ...quota };
+  const retryAfter = read('retry-after');
+  const retryAfterMs = retryAfter === undefined ? undefined : retryAfterToMs(retryAfter, now);
+  if (retryAfterMs !== undefined) report.retryAfterMs = retryAfterMs;
   return report;
 }
 
@@ -104,7 +99,7 @@ export function readServerReport(input: unknown): ServerReport {
   }
   if (isResponseLike(input)) {
     const report = parseRateLimitHeaders(safeGet(input, 'headers'));
-    if (report.retryAfterMs !== undefined && !REFUSALS.has(statusOf(input))) delete report.retryAfterMs;
+    if (!REFUSALS.has(statusOf(input))) delete report.retryAfterMs;
     return report;
   }
   if (input instanceof Map || typeof safeGet(input, 'get') === 'function') {
@@ -112,14 +107,11 @@ export function readServerReport(input: unknown): ServerReport {
   }
   const given = input as Record<string, unknown>;
   const report: ServerReport = {};
-  let known = false;
   for (const field of FIELDS) {
     const value = given[field];
-    if (value === undefined) continue;
-    known = true;
-    report[field] = checkNumber(`report.${field}`, value, { allowInfinity: field === 'retryAfterMs' });
+    if (value !== undefined) report[field] = checkNumber(`report.${field}`, value, { allowInfinity: field === 'retryAfterMs' });
   }
-  if (!known && !FIELDS.some((f) => f in given) && Object.keys(given).length > 0) {
+  if (!FIELDS.some((f) => f in given) && Object.keys(given).length > 0) {
     throw new TypeError(
       `observe takes a ServerReport ({ remaining?, resetInMs?, retryAfterMs? }) or a response; got an object with keys ${Object.keys(given).slice(0, 5).join(', ')}`,
     );
@@ -139,7 +131,8 @@ function isResponseLike(input: object): boolean {
 
 function statusOf(input: object): number {
   const status = safeGet(input, 'status') ?? safeGet(input, 'statusCode');
-  return typeof status === 'number' ? status : typeof status === 'string' ? Number(status) : NaN;
+  // Only numbers and strings: Number() of an object runs its valueOf, which may throw.
+  return typeof status === 'number' || typeof status === 'string' ? Number(status) : NaN;
 }
 
 /** A property read that cannot throw (a hostile getter or a revoked proxy reads as missing). */
@@ -159,8 +152,9 @@ type Reader = (lowerCaseName: string) => string | undefined;
 
 /** One lookup function per container kind; object and Map keys are indexed once, in lower case. */
 function headerReader(headers: unknown): Reader {
+  // Anything else (undefined, null, a number, a string) reads as no headers: `.get` of
+  // undefined or null throws into the catch, other primitives have no entries.
   try {
-    if (typeof headers !== 'object' || headers === null) return () => undefined;
     if (headers instanceof Map) return indexed(headers.entries());
     const get = (headers as { get?: unknown }).get;
     if (typeof get === 'function') {
@@ -172,7 +166,7 @@ function headerReader(headers: unknown): Reader {
         }
       };
     }
-    return indexed(Object.entries(headers));
+    return indexed(Object.entries(headers as object));
   } catch {
     return () => undefined;
   }
@@ -188,14 +182,11 @@ function indexed(entries: Iterable<[unknown, unknown]>): Reader {
   return (name) => firstValue(byName.get(name));
 }
 
-/** A header value as text: a string, the first element of an array, or a finite number. */
+/** A header value as text: a string, the first element of an array, or a number (`NaN` and the like then fail to parse). */
 function firstValue(value: unknown): string | undefined {
   if (Array.isArray(value)) value = value[0];
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    return trimmed === '' ? undefined : trimmed;
-  }
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number') return String(value);
   return undefined;
 }
 
@@ -221,7 +212,7 @@ function parseNumber(text: string): number | undefined {
 function secondsToMs(text: string): number | undefined {
   const m = NUMBER.exec(text);
   if (!m) return undefined;
-  const [, sign, whole = '', fraction = ''] = m;
+  const [, sign, whole, fraction = ''] = m;
   if (sign === '-') return 0;
   const ms = Number(whole) * 1000 + Number(fraction.slice(0, 3).padEnd(3, '0')) + (/[1-9]/.test(fraction.slice(3)) ? 1 : 0);
   return Number.isFinite(ms) ? ms : undefined;
@@ -268,7 +259,7 @@ function structuredRateLimit(value: string | undefined): ServerReport | undefine
   let dictionary: { remaining?: number; resetInMs?: number } | undefined;
   for (const member of splitOutsideQuotes(value, ',')) {
     const parts = splitOutsideQuotes(member, ';');
-    const head = parts[0] ?? '';
+    const head = parts[0]!;
     if (!head.startsWith('"') && head.includes('=')) {
       const [key, raw] = keyValue(head);
       dictionary ??= {};
@@ -324,7 +315,7 @@ function splitOutsideQuotes(text: string, separator: ',' | ';'): string[] {
     }
   }
   parts.push(text.slice(start).trim());
-  return parts.filter((p) => p !== '');
+  return parts;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -356,8 +347,9 @@ function parseHttpDate(value: string, now: () => number): number | undefined {
 function utc(year: number, monthName: string, day: number, hh: string, mm: string, ss: string): number | undefined {
   const month = MONTHS.indexOf(monthName.toLowerCase());
   const [h, min, s] = [Number(hh), Number(mm), Number(ss)];
-  if (month === -1 || day < 1 || h > 23 || min > 59 || s > 60) return undefined;
+  // A leap second (60) reads as 59.
+  if (month === -1 || min > 59 || s > 60) return undefined;
   const at = Date.UTC(year, month, day, h, min, Math.min(s, 59));
-  // Date.UTC rolls 31 Feb over into March: a day the month does not have is not a date.
+  // Date.UTC rolls 31 Feb over into March, and 24:00 into the next day: either is not a date.
   return new Date(at).getUTCDate() === day ? at : undefined;
 }

@@ -9,7 +9,7 @@ interface Job {
   hold: number;
 }
 interface Scenario {
-  limits: Required<RateLimit>[];
+  limits: Omit<Required<RateLimit>, 'kind'>[];
   concurrency: number;
   jobs: Job[];
 }

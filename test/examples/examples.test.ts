@@ -5,7 +5,7 @@ import { checkTimeline, stepValues } from './timeline-checks.js';
 import { repo, type Run, runNode, stageExamples } from './stage.js';
 import { parseXml } from './xml.js';
 
-const NAMES = ['commonjs', 'crawler-per-minute', 'demo', 'esm', 'per-host', 'retry-after', 'several-limits', 'trading-credits'];
+const NAMES = ['commonjs', 'crawler-per-minute', 'demo', 'esm', 'per-host', 'retry-after', 'server-limits', 'several-limits', 'trading-credits'];
 
 let staged: ReturnType<typeof stageExamples>;
 const runs = new Map<string, Run>();
@@ -217,5 +217,18 @@ describe('esm and commonjs', () => {
       '3 s: d.iso starts (2 running)',
     ]);
     expect(out).toContain('4 s: cleanup has both slots');
+  });
+});
+
+describe('server-limits', () => {
+  it('is never refused for the rate limit, honours the HTTP-date Retry-After, and sends nothing before that date', () => {
+    const out = output('server-limits');
+    expect(out).toContain('20 items in');
+    expect(out).toContain('refused for the rate limit: 0');
+    expect(out).toContain('requests sent after a Retry-After and before its date: 0');
+    expect(out.match(/^ *[\d.]+ s {2}GET \/items\/\d+ +200 {2}remaining \d$/gm)).toHaveLength(20);
+    const pauses = out.match(/ 503 {2}Retry-After: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT → paused (\d+) ms, then sent again$/gm) ?? [];
+    expect(pauses.length).toBeGreaterThan(0);
+    for (const line of pauses) expect(Number(line.match(/paused (\d+) ms/)![1])).toBeLessThanOrEqual(2_000);
   });
 });

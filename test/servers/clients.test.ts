@@ -1,25 +1,11 @@
-import { describe as vitestDescribe, expect, it, onTestFinished } from 'vitest';
-// INTERIM, until SlidingWindowLimiter, Throttle's `kind` and `observe` (SPEC §3, §8) are in
-// src/index.ts: then this block becomes
-//   import { type Limiter, parseRateLimitHeaders, SlidingWindowLimiter, Throttle } from '../../src/index.js';
-// Until then the suites below skip.
-import * as tollgate from '../../src/index.js';
-import type { Limiter } from '../../src/index.js';
-import { parseRateLimitHeaders } from '../../src/server-report.js';
-type Throttle = Observing & { pause(ms: number): void };
-type Options = Record<string, unknown>;
-const api = tollgate as unknown as Record<string, { new (options: Options): Throttle; prototype: object } | undefined>;
-const SlidingWindowLimiter = api.SlidingWindowLimiter as unknown as new (options: Options) => Observing;
-const Throttle = api.Throttle as unknown as new (options: Options) => Throttle;
-const ready = typeof SlidingWindowLimiter === 'function' && typeof (api.Throttle?.prototype as { observe?: unknown }).observe === 'function';
-if (!ready) console.warn('skipped: the client tests against local servers (tollgate lacks SlidingWindowLimiter / observe yet)');
-const describe = ready ? vitestDescribe : vitestDescribe.skip;
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ConcurrencySemaphore, type Limiter, parseRateLimitHeaders, SlidingWindowLimiter, Throttle } from '../../src/index.js';
 import {
+  admissionStamps,
   type LimitServer,
   startBreakServer,
   startFixedWindowServer,
   startIetfServer,
-  admissionStamps,
   startSlidingWindowServer,
   warmUp,
 } from '../support/http-servers.js';
@@ -31,8 +17,6 @@ import {
 // second). How close they come to the ideal time is measured by bench/servers.mjs, not here.
 
 const N = 100;
-
-type Observing = Limiter & { observe(input: unknown): void };
 
 // Each test cleans up its own (the tests run concurrently: an afterEach would close the others').
 async function track<T extends LimitServer>(server: Promise<T>): Promise<T> {
@@ -51,7 +35,7 @@ const refusal = (res: Response) => res.status === 429 || res.status === 503;
 /**
  * The test servers judge each request at the instant the limiter admitted it (stamped from its
  * `admitted` events), not at its arrival, so loopback jitter cannot refuse an exact client (see
- * test/support/http-servers.ts). `limiter(onEvent)` builds the client under test.
+ * test/support/http-servers.ts). `make(onEvent)` builds the client under test.
  */
 function stamped<L extends Limiter>(make: (onEvent: Stamps['onEvent']) => L): { limiter: L; stamps: Stamps } {
   const stamps = admissionStamps();
@@ -60,7 +44,7 @@ function stamped<L extends Limiter>(make: (onEvent: Stamps['onEvent']) => L): { 
 type Stamps = ReturnType<typeof admissionStamps>;
 
 /** One request through the limiter, its response observed inside `run` (before the permit is released, so the next request already sees the report). */
-function request(limiter: Observing, stamps: Stamps, url: string, observe = true): Promise<Response> {
+function request(limiter: Limiter, stamps: Stamps, url: string, observe = true): Promise<Response> {
   const id = stamps.nextId();
   return limiter.run(
     async () => {
@@ -74,7 +58,7 @@ function request(limiter: Observing, stamps: Stamps, url: string, observe = true
 }
 
 /** The advice of the README: every response goes to `observe`, a refused request is sent again. */
-async function fetchAll({ limiter, stamps }: { limiter: Observing; stamps: Stamps }, url: string, n = N): Promise<void> {
+async function fetchAll({ limiter, stamps }: { limiter: Limiter; stamps: Stamps }, url: string, n = N): Promise<void> {
   await Promise.all(
     Array.from({ length: n }, async () => {
       while (refusal(await request(limiter, stamps, url))) {
@@ -85,7 +69,7 @@ async function fetchAll({ limiter, stamps }: { limiter: Observing; stamps: Stamp
 }
 
 /** One request after the other, as a plain `for` loop over a list would send them. */
-async function fetchInTurn({ limiter, stamps }: { limiter: Observing; stamps: Stamps }, url: string, n: number, observe = true): Promise<void> {
+async function fetchInTurn({ limiter, stamps }: { limiter: Limiter; stamps: Stamps }, url: string, n: number, observe = true): Promise<void> {
   for (let i = 0; i < n; i++) {
     while (refusal(await request(limiter, stamps, url, observe))) {
       /* sent again */
@@ -164,7 +148,17 @@ describe.concurrent('observe follows what the server reports beyond the document
     expect(server.stats).toMatchObject({ served: 35, refused: 0 });
   });
 
-  it('without observe the same client is refused (so the two tests above can fail)', async () => {
+  it.each([
+    ['X-RateLimit-* with delta resets', () => startFixedWindowServer({ limit: 10, windowMs: 1_000, reset: 'delta' })],
+    ['X-RateLimit-* with epoch resets (GitHub)', () => startFixedWindowServer({ limit: 10, windowMs: 1_000, reset: 'epoch' })],
+    ['the IETF RateLimit field', () => startIetfServer({ limit: 10, windowMs: 1_000 })],
+  ])('a client that does not know the limit, one request at a time, follows %s alone: 0 × 429', async (_name, start) => {
+    const server = await track(start());
+    await fetchInTurn(stamped((onEvent) => new ConcurrencySemaphore({ capacity: 1, onEvent })), server.url, 35);
+    expect(server.stats).toMatchObject({ served: 35, refused: 0 });
+  });
+
+  it('without observe the shared-quota client is refused (so the tests above can fail)', async () => {
     const server = await track(startFixedWindowServer({ limit: 10, windowMs: 1_000, sharedPerWindow: 3 }));
     await fetchInTurn(stamped((onEvent) => new SlidingWindowLimiter({ limit: 10, windowMs: 1_000, onEvent })), server.url, 20, false);
     expect(server.stats.refused).toBeGreaterThan(0);

@@ -162,6 +162,31 @@ describe('break server (d)', () => {
   });
 });
 
+describe('when a request counts', () => {
+  it('at its x-sent-at instant when it carries one (never later than its arrival)', async () => {
+    const server = await track(startSlidingWindowServer({ workMs: 1 }));
+    const sent = performance.now() - 500;
+    await stampedFetch(server.url, sent);
+    await stampedFetch(server.url, performance.now() + 5_000);
+    const res = await fetch(server.url, { headers: { 'x-sent-at': 'soon' } });
+    await res.text();
+    const [early, future, junk] = server.stats.log;
+    expect(early!.at).toBe(sent);
+    expect(future!.at).toBe(future!.arrived);
+    expect(junk!.at).toBe(junk!.arrived);
+  });
+
+  it('at its arrival otherwise, the window judged toleranceMs short', async () => {
+    const tolerant = await track(startSlidingWindowServer({ limit: 2, windowMs: 1_000, concurrency: 5, toleranceMs: 300, workMs: 1 }));
+    const strict = await track(startSlidingWindowServer({ limit: 2, windowMs: 1_000, concurrency: 5, toleranceMs: 0, workMs: 1 }));
+    const plain = async (server: LimitServer) => (await fetch(server.url).then(async (r) => (await r.text(), r))).status;
+    expect([await plain(tolerant), await plain(tolerant), await plain(strict), await plain(strict)]).toEqual([200, 200, 200, 200]);
+    await sleep(800);
+    expect(await plain(tolerant)).toBe(200);
+    expect(await plain(strict)).toBe(429);
+  });
+});
+
 describe('every server', () => {
   it('stops itself after maxRequests', async () => {
     const server = await track(startSlidingWindowServer({ maxRequests: 2, workMs: 1 }));

@@ -267,7 +267,8 @@ class SlidingCount {
     const trial = [...list.slice(0, p), at, ...list.slice(p)];
     // A window holding limit + 1 requests has a pair `limit` apart, less than a window apart, around `at`.
     for (let i = Math.max(0, p - this.#limit); i <= p && i + this.#limit < trial.length; i++) {
-      if (trial[i + this.#limit]! - trial[i]! < this.#windowMs - slack) return Math.max(1, trial[i]! + this.#windowMs - at);
+      // Compared as `later < earlier + window`, the form a limiter computes its freeing instant in (a difference can be an ulp short).
+      if (trial[i + this.#limit]! < trial[i]! + (this.#windowMs - slack)) return Math.max(1, trial[i]! + this.#windowMs - at);
     }
     list.splice(p, 0, at);
     return 0;

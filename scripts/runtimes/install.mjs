@@ -1,0 +1,26 @@
+// Installs the npm-packaged runtimes of the matrix that are missing from the cache
+// (`npm run runtimes:install`; .ci/run calls it). Chromium comes from apt, in .ci/run.
+// A runtime npm cannot install here (another OS or CPU: EBADPLATFORM, no registry) is reported
+// and left out; the matrix then skips it with one line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { executableOf, prefixOf, RUNTIMES } from './matrix.mjs';
+
+let failed = 0;
+for (const runtime of RUNTIMES) {
+  // Two rows may share one package (workerd with and without nodejs_compat).
+  if (!runtime.npm || existsSync(executableOf(runtime))) continue;
+  const prefix = prefixOf(runtime);
+  mkdirSync(prefix, { recursive: true });
+  const spec = `${runtime.npm}@${runtime.version}`;
+  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', prefix, spec], { encoding: 'utf8' });
+  if (r.status === 0 && existsSync(executableOf(runtime))) {
+    console.log(`installed ${runtime.label} (${spec}) in ${prefix}`);
+  } else {
+    failed++;
+    rmSync(prefix, { recursive: true, force: true });
+    const why = `${r.stderr ?? ''}${r.error ?? ''}`.trim().split('\n').find((l) => /ERR|error/i.test(l)) ?? `npm exited ${r.status}`;
+    console.log(`could not install ${runtime.label} (${spec}): ${why}`);
+  }
+}
+process.exitCode = failed > 0 && process.env.TOLLGATE_REQUIRE_ALL === '1' ? 1 : 0;
