@@ -13,6 +13,7 @@ import {
   MaxWaitExceededError,
   QueueClearedError,
   QueueFullError,
+  SlidingWindowLimiter,
   Throttle,
   TokenBucket,
   VirtualClock,
@@ -45,7 +46,7 @@ export async function assertProperty<T>(name: string, property: fc.IAsyncPropert
 
 // ---------------------------------------------------------------- limiter configurations
 
-export type Kind = 'credit' | 'concurrency' | 'leaky' | 'token' | 'throttle';
+export type Kind = 'credit' | 'concurrency' | 'leaky' | 'token' | 'sliding' | 'throttle';
 
 export interface Config {
   kind: Kind;
@@ -91,6 +92,7 @@ export const configs: Record<Kind, fc.Arbitrary<Config>> = {
       .record({ capacity: fc.integer({ min: 1, max: 8 }), refillAmount: fc.constantFrom(undefined, 1, 2, 0.5), refillIntervalMs: fc.constantFrom(1, 10, 33), initial: fc.nat(10) })
       .map(({ initial, ...o }) => ({ ...o, initialTokens: initial > o.capacity ? undefined : initial })),
   ),
+  sliding: withCommon('sliding', fc.record({ limit: fc.oneof(fc.integer({ min: 1, max: 8 }), halves(0.5, 4)), windowMs: fc.constantFrom(1, 7, 100, 1_000, 2.5) })),
   throttle: withCommon(
     'throttle',
     fc.oneof(
@@ -163,7 +165,7 @@ export function operations(maxLength: number, opts: { close?: boolean } = {}): f
 
 // ---------------------------------------------------------------- the model run
 
-type AnyLimiter = CreditSemaphore | ConcurrencySemaphore | LeakyBucketLimiter | TokenBucket | Throttle;
+type AnyLimiter = CreditSemaphore | ConcurrencySemaphore | LeakyBucketLimiter | TokenBucket | SlidingWindowLimiter | Throttle;
 
 interface Call {
   id: number;
@@ -305,6 +307,10 @@ export class ModelRun {
         this.limiter = new TokenBucket(o as any);
         token = { capacity: opts.capacity, amount: opts.refillAmount ?? 1, interval: opts.refillIntervalMs, tokens: opts.initialTokens ?? opts.capacity, last: config.start };
         break;
+      case 'sliding':
+        this.limiter = new SlidingWindowLimiter(o as any);
+        this.rates.push(rateModel('sliding', opts.limit, opts.windowMs, config.start));
+        break;
       case 'throttle':
         this.limiter = new Throttle(o as any);
         // Throttle's limits are sliding windows unless they say 'leaky' (docs/semantics.md §8).
@@ -317,7 +323,7 @@ export class ModelRun {
     }
     this.token = token;
     this.capacity =
-      config.kind === 'leaky' ? opts.maxRate : config.kind === 'throttle' ? Math.min(...this.rates.map((r) => r.rate)) : opts.capacity;
+      config.kind === 'leaky' ? opts.maxRate : config.kind === 'sliding' ? opts.limit : config.kind === 'throttle' ? Math.min(...this.rates.map((r) => r.rate)) : opts.capacity;
     const defaultAdmission = config.kind === 'credit' ? 'opportunistic' : 'fifo';
     this.fifo = (opts.admission ?? defaultAdmission) === 'fifo' || opts.maxBypass === 0;
     this.#bypassLimit = this.fifo ? 0 : (opts.maxBypass ?? Infinity);
@@ -657,6 +663,12 @@ export class ModelRun {
       expect(close(this.limiter.level, level, r.rate), `level ${this.limiter.level} != model ${level}`).toBe(true);
       expect(close(available, r.rate - level, r.rate)).toBe(true);
     }
+    if (this.limiter instanceof SlidingWindowLimiter) {
+      const r = this.rates[0]!;
+      const used = usedAt(r, now);
+      expect(close(this.limiter.used, used, r.rate), `used ${this.limiter.used} != model ${used}`).toBe(true);
+      expect(close(available, r.rate - used, r.rate)).toBe(true);
+    }
     if (this.limiter instanceof TokenBucket) {
       const t = this.token!;
       this.#refillModel(now);
@@ -856,6 +868,7 @@ export class ModelRun {
       if (l instanceof CreditSemaphore) expect(l.refunding).toBe(0);
       if (l instanceof LeakyBucketLimiter) expect(l.level).toBe(0);
       if (l instanceof TokenBucket) expect(l.tokens).toBe(this.token!.capacity);
+      if (l instanceof SlidingWindowLimiter) expect(l.used).toBe(0);
       if (l instanceof Throttle) expect(l.running).toBe(0);
       expect(this.clock.pendingTimers).toBe(0);
       await this.step({ t: 'close', reason: false, dispose: false });
