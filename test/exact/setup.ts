@@ -268,6 +268,24 @@ export class Run {
     }
     await flush();
     if (this.reading) readEverything(l, this.capacity);
+    this.checkWakeUp();
+  }
+
+  /**
+   * docs/semantics.md §16 "never stuck": while waiters cannot be paid, a timer is armed for the
+   * instant one can, unless only a release can help (some waiter's retryAfterMs is Infinity and
+   * a permit is out to release). A pause always has a timer for its end.
+   */
+  checkWakeUp(): void {
+    const l = this.limiter;
+    if (l.pending === 0 || l.closed || this.clock.pendingTimers > 0) return;
+    const paused = l.stats().pausedUntil;
+    if (paused !== undefined && paused !== Infinity) throw new Error(`paused until ${paused} with ${l.pending} waiting and no timer`);
+    const waiting = this.waiters.filter((w) => w.settled === 0);
+    const onlyRelease = waiting.some((w) => l.retryAfterMs(w.cost) === Infinity);
+    if (!onlyRelease || this.held.length === 0) {
+      throw new Error(`${l.pending} waiting with no timer armed at ${this.clock.now()}: retryAfterMs ${waiting.map((w) => l.retryAfterMs(w.cost)).join(', ')}, ${this.held.length} held`);
+    }
   }
 
   /** Releases everything, again and again as waiters are admitted, running the clock between. */
