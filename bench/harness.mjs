@@ -127,7 +127,7 @@ function show(value, unit) {
   if (typeof value === 'string') return value; // an estimate or a remark, never part of a ratio
   if (!Number.isFinite(value)) return String(value);
   if (unit === '×') return `${value.toFixed(2)}×`;
-  if (unit === 'timers') return String(value);
+  if (unit === 'timers' || unit === 'warnings') return String(value);
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
   if (Math.abs(value) >= 10) return value.toFixed(1);
   return value.toFixed(2);

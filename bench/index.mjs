@@ -1,5 +1,6 @@
 // `npm run bench`: every scenario, tollgate next to its peers, in one run; prints a Markdown
-// table ready for the README. `node --expose-gc bench/index.mjs contended memory` runs a subset.
+// table ready for the README. `node --expose-gc bench/index.mjs contended memory` runs a subset;
+// a group name runs every scenario of the group (`keyed` = keyed-sweep, keyed-heap, keyed-memory).
 //
 // Each scenario runs in a fresh worker thread of this one process: the optimizing compiler's
 // state, leftover garbage and timers of one scenario cannot tilt the next (tollgate's limiters
@@ -34,16 +35,16 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(1);
 }
 
-const SCENARIOS = ['uncontended', 'contended', 'opportunistic', 'memory', 'rate', 'timers'];
+const SCENARIOS = ['uncontended', 'contended', 'opportunistic', 'memory', 'rate', 'timers', 'signals', 'refunds', 'keyed-sweep', 'keyed-heap'];
 
 /**
  * Scenarios other helpers may add: included when the file exists. Each exports `run()`,
  * resolving to rows in the shape documented in harness.mjs (`Row`).
  */
-const OPTIONAL = ['keyed-memory'];
+const OPTIONAL = ['keyed-memory', 'diagnostics'];
 
 const only = process.argv.slice(2);
-const wanted = (name) => only.length === 0 || only.includes(name);
+const wanted = (name) => only.length === 0 || only.some((o) => name === o || name.startsWith(`${o}-`));
 
 /** Installed version of a peer (not every peer exports its package.json). */
 function version(name) {

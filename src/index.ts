@@ -12,4 +12,5 @@ export { TokenBucket, type TokenBucketOptions } from './token-bucket.js';
 export { SlidingWindowLimiter, type SlidingWindowLimiterOptions } from './sliding-window-limiter.js';
 export { Throttle, type ThrottleOptions, type RateLimit } from './throttle.js';
 export { KeyedLimiter, type KeyedLimiterOptions, type KeyedMember } from './keyed-limiter.js';
+export { EVENT_CHANNEL, type LimiterDiagnosticsMessage } from './core/diagnostics.js';
 export { parseRateLimitHeaders, readServerReport, type ServerReport } from './server-report.js';

@@ -27,7 +27,7 @@ const VIRTUAL_CLOCK = {
 };
 /** Plain Workers once VirtualClock falls back to a MessageChannel: workerd delivers it too early to settle this run. */
 const VIRTUAL_CLOCK_WORKERD = { check: /^Throttle: .*VirtualClock/, message: /no answer within/, why: VIRTUAL_CLOCK.why };
-const KNOWN = { chromium: [VIRTUAL_CLOCK], workerd: [VIRTUAL_CLOCK, VIRTUAL_CLOCK_WORKERD] };
+const KNOWN = { workerd: [VIRTUAL_CLOCK, VIRTUAL_CLOCK_WORKERD] };
 
 /** Runs one runtime; resolves to { status: 'pass' | 'fail' | 'skip', detail }. */
 async function runOne(runtime, bundle) {

@@ -53,8 +53,14 @@ export interface GateSetup {
   perCallRefund?: boolean;
 }
 
-/** At most this many waiters leave by timeout in one callback: larger waves go on 1 ms later. */
-const SLICE = 4_096;
+/**
+ * At most this many waiters leave by timeout in one callback, and no more once `SLICE_MS` have
+ * passed (the clock is read every `SLICE_CHECK`): larger waves go on 1 ms later, so an expiry wave
+ * never holds the event loop for long (each rejection builds an error with its stack).
+ */
+const SLICE = 2_048;
+const SLICE_MS = 4;
+const SLICE_CHECK = 64;
 
 /** How a limiter queues: fixed at construction but for what `update` may change. */
 interface Settings {
@@ -554,7 +560,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     const grows = this.#budget.release(units, now, terms.refundMs, terms.id);
     // Most releases give back at once to a limiter nobody waits on or listens to: they end here,
     // which keeps this small enough for the caller's loop to inline it.
-    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && eventChannel()?.hasSubscribers !== true) return;
+    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && !eventChannel()?.hasSubscribers) return;
     this.#released(permit, grows, now);
   }
 
@@ -602,12 +608,15 @@ export abstract class Gate implements Limiter, PermitOwner {
     this.#begin();
     try {
       let work = 0;
+      // The real clock (not the limiter's, which may be virtual) bounds how long this callback runs.
+      const began = performanceNow();
+      const enough = (): boolean => ++work >= SLICE || (work % SLICE_CHECK === 0 && performanceNow() - began > SLICE_MS);
       const deadlines = this.#deadlines;
       if (deadlines !== undefined && deadlines.size > 0) {
         // Late: due strictly before now. Never admitted, whatever a scan could pay.
         for (let late = deadlines.popDue(now, true); late !== undefined; late = deadlines.popDue(now, true)) {
           this.#timeout(late, now);
-          if (++work >= SLICE) return this.#armAt(now, now);
+          if (enough()) return this.#armAt(now, now);
         }
       }
       for (;;) {
@@ -616,7 +625,7 @@ export abstract class Gate implements Limiter, PermitOwner {
         const due = deadlines?.popDue(now, false);
         if (due === undefined) break;
         this.#timeout(due, now);
-        if (++work >= SLICE) return this.#armAt(now, now);
+        if (enough()) return this.#armAt(now, now);
       }
       this.#arm(now);
     } finally {
@@ -793,7 +802,7 @@ export abstract class Gate implements Limiter, PermitOwner {
    * channel answers `hasSubscribers` false).
    */
   #emit(type: EventType, cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
-    if (this.#onEvent === undefined && eventChannel()?.hasSubscribers !== true) return;
+    if (this.#onEvent === undefined && !eventChannel()?.hasSubscribers) return;
     const event = makeEvent({ type, cost, id, at, waitedMs });
     if (this.#depth > 0 || this.#flushing) (this.#outbox ??= []).push(event);
     else this.#deliver(event);
@@ -803,7 +812,7 @@ export abstract class Gate implements Limiter, PermitOwner {
   #deliver(event: LimiterEvent): void {
     if (this.#onEvent !== undefined) deliver(this.#onEvent, event, this);
     const channel = eventChannel();
-    if (channel?.hasSubscribers === true) {
+    if (channel?.hasSubscribers) {
       try {
         channel.publish({ limiter: this, name: this.#name, kind: this.constructor.name, event });
       } catch {
@@ -811,6 +820,11 @@ export abstract class Gate implements Limiter, PermitOwner {
       }
     }
   }
+}
+
+/** Wall time for slicing only (never for admissions): `performance.now` where it exists. */
+function performanceNow(): number {
+  return globalThis.performance?.now() ?? Date.now();
 }
 
 function ownList(own: Budget | readonly Budget[]): readonly Budget[] {

@@ -40,6 +40,8 @@ export class Quantum {
    * (finer than the quantum): the caller reports that as a `RangeError`.
    */
   units(cost: number): number {
+    // Most calls cost 1: one comparison (this runs twice per acquire and release).
+    if (cost === 1 && this.scale >= 1) return this.scale;
     const exact = cost * this.scale;
     // A product that is already whole (every whole cost, halves, quarters…) needs no rounding check.
     if (Number.isInteger(exact) && exact <= LARGEST && (exact > 0 || cost === 0)) return exact;

@@ -6,7 +6,27 @@ interface Timer {
   fn: () => void;
 }
 
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Resolves once every promise callback queued so far has run: a macrotask later. `setImmediate`
+ * where it exists (Node, Bun, Deno); elsewhere (browsers, Workers) a message through one shared
+ * `MessageChannel`, made at first use, never at import.
+ */
+function settle(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  if (typeof immediate === 'function') return new Promise((resolve) => void immediate(resolve));
+  return new Promise((resolve) => {
+    if (port === undefined) {
+      const channel = new MessageChannel();
+      port = channel.port2;
+      channel.port1.onmessage = () => waiting.shift()?.();
+    }
+    waiting.push(resolve);
+    port.postMessage(undefined);
+  });
+}
+
+let port: MessagePort | undefined;
+const waiting: (() => void)[] = [];
 
 /**
  * A clock that moves only when told: for tests, demos and simulations of hours in milliseconds.

@@ -74,7 +74,9 @@ describe('the packed tarball', () => {
   it('has no runtime dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
     expect(manifest.dependencies ?? {}).toEqual({});
-    expect(manifest.peerDependencies ?? {}).toEqual({});
+    // Only the OpenTelemetry adapter's API, and optional: tollgate itself never needs it.
+    expect(manifest.peerDependencies).toEqual({ '@opentelemetry/api': '^1.4.0' });
+    expect(manifest.peerDependenciesMeta).toEqual({ '@opentelemetry/api': { optional: true } });
   });
 });
 

@@ -87,12 +87,12 @@ describe('otelListener with a real limiter', () => {
     expect(point.buckets.boundaries).toEqual([...WAIT_TIME_BUCKETS_MS]);
   });
 
-  it('follows the queue length on the up-down counter (read from the limiter onEvent is given)', async (ctx) => {
+  it('follows the queue length on the up-down counter (read from the limiter onEvent is given)', async () => {
     const probe: unknown[] = [];
     const sem = new ConcurrencySemaphore({ capacity: 1, clock: new VirtualClock(), onEvent: (e: LimiterEvent, l?: { pending: number }) => probe.push((e as { pending?: number }).pending ?? l?.pending) });
     void sem.acquire();
     void sem.acquire().catch(() => {});
-    if (typeof probe[1] !== 'number') ctx.skip('src/core gives onEvent neither the limiter nor event.pending yet (the lead adds it)');
+    expect(typeof probe[1]).toBe('number');
     sem.close();
 
     sdk = otelSdk();
@@ -226,7 +226,7 @@ describe('subscribeToDiagnostics', () => {
     expect(await sdk.value('tollgate.limiter.aborted', { 'tollgate.limiter.name': 'u', 'tollgate.limiter.kind': 'K' })).toBe(1);
   });
 
-  it('records real limiters with no onEvent once the Gate publishes on the channel', async (ctx) => {
+  it('records real limiters with no onEvent once the Gate publishes on the channel', async () => {
     sdk = otelSdk();
     using subscription = subscribeToDiagnostics({ meter: sdk.meter });
     const seen: unknown[] = [];
@@ -235,7 +235,7 @@ describe('subscribeToDiagnostics', () => {
     const sem = new ConcurrencySemaphore({ capacity: 1, clock: new VirtualClock() });
     (await sem.acquire()).release();
     channel(EVENT_CHANNEL).unsubscribe(spy);
-    if (seen.length === 0) ctx.skip('the Gate does not publish on tollgate:event yet (the lead wires it)');
+    expect(seen.length).toBeGreaterThan(0);
     expect(subscription.active).toBe(true);
     const points = (await sdk.collect()).get('tollgate.limiter.admitted')!.points;
     expect([...points.entries()]).toEqual([[key({ 'tollgate.limiter.kind': 'ConcurrencySemaphore' }), 1]]);

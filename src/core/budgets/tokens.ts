@@ -24,6 +24,8 @@ export class TokenBudget implements Budget {
   #start: number;
   /** Steps counted into `#tokens` so far. */
   #steps = 0;
+  /** `instant(#steps + 1)`: a read before it changes nothing (the common case is one comparison). */
+  #next: number;
 
   constructor(o: { capacity: number; refillAmount: number; refillIntervalMs: number; initial: number; start: number }) {
     this.capacity = o.capacity;
@@ -31,6 +33,7 @@ export class TokenBudget implements Budget {
     this.refillIntervalMs = o.refillIntervalMs;
     this.#tokens = o.initial;
     this.#start = o.start;
+    this.#next = this.#instant(1);
   }
 
   available(now: number): number {
@@ -40,7 +43,10 @@ export class TokenBudget implements Budget {
   take(units: number, now: number): void {
     const steps = this.#stepsBy(now);
     this.#tokens = this.#tokensAt(steps) - units;
-    this.#steps = steps;
+    if (steps !== this.#steps) {
+      this.#steps = steps;
+      this.#next = this.#instant(steps + 1);
+    }
   }
 
   release(): number {
@@ -75,6 +81,7 @@ export class TokenBudget implements Budget {
     this.capacity = o.capacity;
     this.refillAmount = o.refillAmount;
     this.refillIntervalMs = o.refillIntervalMs;
+    this.#next = this.#instant(1);
   }
 
   #tokensAt(steps: number): number {
@@ -88,7 +95,7 @@ export class TokenBudget implements Budget {
   /** The largest k >= the steps counted with `instant(k) <= now`: estimated by division, corrected by the expression itself. */
   #stepsBy(now: number): number {
     // Most reads fall before the next step: one comparison.
-    if (now < this.#instant(this.#steps + 1)) return this.#steps;
+    if (now < this.#next) return this.#steps;
     let k = Math.max(this.#steps, Math.floor((now - this.#start) / this.refillIntervalMs));
     while (k > this.#steps && this.#instant(k) > now) k--;
     while (this.#instant(k + 1) <= now) k++;

@@ -192,6 +192,5 @@ check('limiters publish their events on tollgate:event', async (ctx) => {
   const sem = new t.ConcurrencySemaphore({ capacity: 1 });
   (await sem.acquire()).release();
   subscription.unsubscribe();
-  if (calls.length === 0) ctx.skip('the Gate does not publish on tollgate:event yet');
   equal(calls[0], ['tollgate.limiter.admitted', 1, { 'tollgate.limiter.kind': 'ConcurrencySemaphore' }], 'first measurement');
 });
