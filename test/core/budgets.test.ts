@@ -301,6 +301,42 @@ describe('LeakyBudget', () => {
     expect(bucket.available(at)).toBeGreaterThanOrEqual(u(0.522));
   });
 
+  it('an empty bucket with a fractional period pays its whole capacity ((C × P) / P can round below C)', () => {
+    for (const [capacity, periodMs] of [
+      [66_679_847_417, 33.3],
+      [17_089_445_563, 0.7],
+      [43_646_586_797, 0.1],
+      [28_919_242_529, 0.3],
+    ] as const) {
+      const bucket = new LeakyBudget(capacity, periodMs);
+      expect(bucket.available(0), `${capacity} per ${periodMs} ms`).toBe(capacity);
+      expect(bucket.readyAt(capacity, 0)).toBe(0);
+    }
+  });
+
+  it('available is the largest cost readyAt calls payable now (one predicate), whatever the period and history', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e11 }),
+        fc.constantFrom(33.3, 0.7, 1 / 3, 0.1, 0.3, 7.7, 60_000, 1),
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 20, noNaN: true })), { maxLength: 6 }),
+        (capacity, periodMs, takes) => {
+          const bucket = new LeakyBudget(capacity, periodMs);
+          let now = 0;
+          for (const [part, dt] of takes) {
+            now += dt;
+            const units = Math.floor(bucket.available(now) * part);
+            if (units > 0) bucket.take(units, now);
+          }
+          const a = bucket.available(now);
+          if (a > 0) expect(bucket.readyAt(a, now), `available ${a}`).toBe(now);
+          if (a < capacity) expect(bucket.readyAt(a + 1, now), `available ${a} + 1`).toBeGreaterThan(now);
+        },
+      ),
+      { seed: 13, numRuns: 1_000 },
+    );
+  });
+
   it('readyAt and available share one predicate at fractional instants (never early, never late by an ulp)', () => {
     fc.assert(
       fc.property(
