@@ -24,8 +24,8 @@ export const EVENT_CHANNEL = 'tollgate:event';
  * @example
  * ```ts
  * const byKind = new Map<string, number>();
- * subscribe(EVENT_CHANNEL, (m) => {
- *   const { kind } = m as LimiterDiagnosticsMessage;
+ * subscribeToEvents((m) => {
+ *   const { kind } = m;
  *   byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
  * });
  * ```
@@ -43,8 +43,10 @@ export interface LimiterDiagnosticsMessage {
  *
  * @example
  * ```ts
+ * const limiter = new ConcurrencySemaphore({ capacity: 1, name: 'api' });
+ * const event: LimiterEvent = { type: 'admitted', cost: 1, at: 0, waitedMs: 0 };
  * const channel = eventChannel();
- * if (channel?.hasSubscribers) channel.publish({ limiter, name, kind, event });
+ * if (channel?.hasSubscribers) channel.publish({ limiter, name: limiter.name, kind: 'ConcurrencySemaphore', event });
  * ```
  */
 export interface EventChannel {
@@ -145,7 +147,7 @@ function lookUp(): Found | null {
  * @example
  * ```ts
  * resetEventChannelForTests();
- * expect(eventChannel()).toBeUndefined(); // with globalThis.process stubbed away
+ * eventChannel(); // looked up again
  * ```
  */
 export function resetEventChannelForTests(): void {

@@ -37,7 +37,8 @@ export const WAIT_TIME_BUCKETS_MS: readonly number[] = [0, 1, 5, 10, 25, 50, 100
  *
  * @example
  * ```ts
- * const options: OtelOptions = { meter: metrics.getMeter('my-service'), attributes: { 'service.region': 'eu' } };
+ * const meter = provider.getMeter('my-service'); // a MeterProvider of @opentelemetry/sdk-metrics, or metrics.getMeter(…)
+ * const options: OtelOptions = { meter, attributes: { 'service.region': 'eu' } };
  * ```
  */
 export interface OtelOptions {
@@ -176,6 +177,7 @@ export function otelListener(options: OtelOptions & { name: string; kind?: strin
  *
  * @example
  * ```ts
+ * const meter = provider.getMeter('my-service'); // a MeterProvider, or metrics.getMeter(…) of @opentelemetry/api
  * using subscription = subscribeToDiagnostics({ meter });
  * subscription.active; // true where the runtime has diagnostics_channel
  * ```

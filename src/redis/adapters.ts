@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * All a Redis limiter needs from a client: run a Lua script. `subscribe` is optional: with it,
  * waiters wake on a PUBLISH the moment capacity is granted to them; without it, they learn by a
@@ -71,10 +69,16 @@ export interface NodeRedisSubscriberLike {
   unsubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
 }
 
-const shas = new Map<string, string>();
-function sha1Of(script: string): string {
+// Web Crypto (globalThis.crypto), not node:crypto: the entry imports nothing of Node's.
+const shas = new Map<string, Promise<string>>();
+function sha1Of(script: string): Promise<string> {
   let sha = shas.get(script);
-  if (sha === undefined) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')));
+  if (sha === undefined) {
+    sha = globalThis.crypto.subtle
+      .digest('SHA-1', new TextEncoder().encode(script))
+      .then((digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''));
+    shas.set(script, sha);
+  }
   return sha;
 }
 
@@ -83,7 +87,7 @@ const isNoScript = (error: unknown): boolean => String((error as Error | undefin
 /** EVALSHA first (the script is not resent each time); EVAL once the server says it lacks it (a restart, SCRIPT FLUSH), which also caches it again. */
 async function evalCached(script: string, bySha: (sha: string) => Promise<unknown>, byText: () => Promise<unknown>): Promise<unknown> {
   try {
-    return await bySha(sha1Of(script));
+    return await bySha(await sha1Of(script));
   } catch (error) {
     if (!isNoScript(error)) throw error;
     return byText();
@@ -113,27 +117,37 @@ export function fromIoredis(client: IoredisLike, options: { subscriber?: Ioredis
   };
   const subscriber = options.subscriber;
   if (subscriber === undefined) return adapter;
-  // ioredis has one 'message' event per connection: dispatch by channel, one SUBSCRIBE per channel.
-  const listeners = new Map<string, Set<(message: string) => void>>();
-  let listening = false;
+  const dispatch = dispatcherOf(subscriber);
   adapter.subscribe = async (channel, onMessage) => {
-    if (!listening) {
-      listening = true;
-      subscriber.on('message', (ch, message) => {
-        for (const listener of listeners.get(ch) ?? []) listener(message);
-      });
-    }
-    let set = listeners.get(channel);
-    if (set === undefined) listeners.set(channel, (set = new Set()));
+    let set = dispatch.get(channel);
+    if (set === undefined) dispatch.set(channel, (set = new Set()));
     set.add(onMessage);
     if (set.size === 1) await subscriber.subscribe(channel);
     return async () => {
       if (!set.delete(onMessage) || set.size > 0) return;
-      listeners.delete(channel);
+      dispatch.delete(channel);
       await subscriber.unsubscribe(channel);
     };
   };
   return adapter;
+}
+
+/**
+ * ioredis has one 'message' event per connection: one listener per subscriber connection, however
+ * many adapters share it, dispatching by channel (so no MaxListeners warning, nothing left behind).
+ */
+const dispatchers = new WeakMap<IoredisSubscriberLike, Map<string, Set<(message: string) => void>>>();
+function dispatcherOf(subscriber: IoredisSubscriberLike): Map<string, Set<(message: string) => void>> {
+  let listeners = dispatchers.get(subscriber);
+  if (listeners === undefined) {
+    const map = new Map<string, Set<(message: string) => void>>();
+    listeners = map;
+    dispatchers.set(subscriber, map);
+    subscriber.on('message', (channel, message) => {
+      for (const listener of map.get(channel) ?? []) listener(message);
+    });
+  }
+  return listeners;
 }
 
 /**

@@ -1,26 +1,34 @@
 /**
- * A script call to Redis failed (connection lost, server restarting, a script error): the call
- * that needed it rejects with this, the client's error as `cause`. Nothing was taken that will
- * not come back on its own: a lease expires after `leaseMs`, a queued ticket after its heartbeat.
+ * A call to Redis failed or took longer than `commandTimeoutMs` (connection lost or stalled,
+ * server restarting, out of memory, a script error): the call that needed it rejects with this,
+ * the client's error as `cause`. Nothing was taken that will not come back on its own: a lease
+ * expires after `leaseMs`, a queued ticket when its heartbeats stop.
  *
  * @example
  * ```ts
  * try { await semaphore.acquire(); }
- * catch (e) { if (e instanceof RedisLimiterError) console.warn(e.code, e.message, e.cause); }
+ * catch (e) { if (e instanceof RedisLimiterError) console.warn(e.code, e.op, e.timedOut, e.cause); }
  * ```
  */
 export class RedisLimiterError extends Error {
   readonly code = 'ERR_REDIS_LIMITER' as const;
   override readonly name = 'RedisLimiterError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The script operation that failed: `acquire`, `poll`, `renew`, `cancel`. */
+  readonly op: string;
+  /** True when no answer came within `commandTimeoutMs` (the call may still run on the server). */
+  readonly timedOut: boolean;
+  constructor(message: string, options: { op: string; timedOut?: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.op = options.op;
+    this.timedOut = options.timedOut ?? false;
   }
 }
 
 /**
- * A held semaphore permit's lease is gone from Redis (it expired because renewals failed for
- * `leaseMs`, or the server lost its data): others may now hold the capacity it had. `permit.signal`
- * aborts with this reason, so the holder can stop its work.
+ * A held permit's lease is no longer known to be held: its validity ran out without a renewal
+ * confirmed by Redis (Redis unreachable, the process paused or stalled), or Redis no longer has
+ * it (it expired, or the state was lost). Others may now hold the capacity it had.
+ * `permit.signal` aborts with this reason the moment that is known, so the holder can stop.
  *
  * @example
  * ```ts
@@ -31,7 +39,12 @@ export class RedisLimiterError extends Error {
 export class LeaseLostError extends Error {
   readonly code = 'ERR_LEASE_LOST' as const;
   override readonly name = 'LeaseLostError';
-  constructor(readonly lease: string) {
-    super(`the lease ${lease} is no longer held in Redis: its capacity may be taken by others`);
+  constructor(
+    /** The lease's id in Redis. */
+    readonly lease: string,
+    /** The lost permit's fencing token. */
+    readonly fencingToken: number,
+  ) {
+    super(`the lease ${lease} (fencing token ${fencingToken}) is no longer known to be held: its capacity may be taken by others`);
   }
 }

@@ -1,54 +1,96 @@
-import { randomBytes } from 'node:crypto';
 import { systemClock } from '../core/clock.js';
 import { LimiterClosedError } from '../core/errors.js';
-import type { AcquireOptions, Permit } from '../core/types.js';
-import { readAcquireOptions, type Entry } from '../core/acquire-options.js';
-import { checkCost, checkFunction } from '../core/validate.js';
-import { wrapWith } from '../core/wrap.js';
-import { resolveOptions, type RedisGateSetup, type RedisLimiterOptions } from './redis-options.js';
-import { type Reply, ScriptRunner } from './script-runner.js';
+import type { AcquireOptions } from '../core/types.js';
+import { checkCost, checkFunction, checkId, checkNumber, checkObject, checkSignal } from '../core/validate.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { resolveOptions, type RedisBudget, type RedisLimiterOptions } from './redis-options.js';
+import { RedisPermit, validityEnd } from './redis-permit.js';
+import { type Grant, type Reply, ScriptRunner } from './script-runner.js';
 import { TicketDesk } from './ticket-desk.js';
 
-const noop = (): void => {};
+/**
+ * What `run` hands `fn`: a signal that aborts when the lease is lost (or the caller's `signal`
+ * aborts), and the permit's fencing token.
+ *
+ * @example
+ * ```ts
+ * await semaphore.run(({ signal, fencingToken }) => fetch(url, { signal, headers: { 'x-fencing-token': String(fencingToken) } }));
+ * ```
+ */
+export interface RunContext {
+  signal: AbortSignal;
+  fencingToken: number;
+}
+
+const spentHooks = { release: () => Promise.resolve(), expired: () => {} };
+const zeroHooks = spentHooks;
 
 /**
- * The client half shared by the Redis limiters: local waiters keyed by their server ticket, one
- * timer (next poll, head hint, earliest deadline), pub/sub wake-ups. The server decides; this side
- * only learns of grants (from any reply, a message, or a poll) and undoes what a waiter that left
- * was given. A limiter kind only says how its permits are made.
+ * A signal that aborts when either does, and a function removing what it added to them (run's
+ * `finally`): `AbortSignal.any` where it exists (Node 20.3+), else one listener on each.
+ */
+function eitherSignal(a: AbortSignal, b: AbortSignal): [AbortSignal, () => void] {
+  if (typeof AbortSignal.any === 'function') return [AbortSignal.any([a, b]), () => {}];
+  const controller = new AbortController();
+  const dispose = (): void => {
+    a.removeEventListener('abort', onAbort);
+    b.removeEventListener('abort', onAbort);
+  };
+  const onAbort = (event: Event): void => {
+    dispose();
+    controller.abort((event.target as AbortSignal).reason);
+  };
+  if (a.aborted || b.aborted) controller.abort(a.aborted ? a.reason : b.reason);
+  else for (const s of [a, b]) s.addEventListener('abort', onAbort, { once: true });
+  return [controller.signal, dispose];
+}
+
+/** 16 hex digits from Web Crypto: unique per instance, so the server publishes a grant only to the instance concerned. */
+function instanceId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The client half of every Redis limiter: local waiters keyed by their server ticket, one timer
+ * (next poll, head hint, earliest deadline), pub/sub wake-ups, and, for budgets that hold leases,
+ * renewals and a watchdog. The server decides; this side learns of grants and undoes what a
+ * waiter that left was given. A limiter kind is only its `RedisBudget` (the Lua and its
+ * parameters) and option checks.
  *
  * @example
  * ```ts
  * const semaphore: RedisGate = new RedisSemaphore({ redis, name: 'api', capacity: 3, leaseMs: 30_000 });
  * ```
  */
-export abstract class RedisGate<P extends Permit = Permit> implements Disposable {
+export abstract class RedisGate implements Disposable {
   readonly name: string;
   readonly capacity: number;
+  /** Ms after which a Redis call is given up. */
+  readonly commandTimeoutMs: number;
   readonly #keys: string[];
-  readonly #holdMs: number;
-  /** What a call without options gets (Redis permits have no refund delay). */
-  readonly #defaults: Entry;
-  /** Prefixes this instance's ticket ids, so the server publishes a grant only to the instance concerned. */
-  readonly #idPrefix = randomBytes(8).toString('base64url');
+  readonly #maxWaitMs: number | undefined;
+  readonly #idPrefix = instanceId();
   #seq = 0;
   readonly #runner: ScriptRunner;
-  readonly #desk: TicketDesk<P>;
+  readonly #desk: TicketDesk<RedisPermit>;
+  readonly #keeper: LeaseKeeper | undefined;
+  /** The budget's default refund delay, when its permits' costs come back after a delay. */
+  readonly #refundMs: number | undefined;
   #closed = false;
 
-  protected constructor(o: RedisLimiterOptions, setup: RedisGateSetup) {
-    const config = resolveOptions(o, setup, this.#idPrefix);
+  protected constructor(o: RedisLimiterOptions, budget: RedisBudget) {
+    const config = resolveOptions(o, budget, this.#idPrefix);
     this.name = config.name;
-    this.capacity = setup.capacity;
+    this.capacity = budget.capacity;
+    this.commandTimeoutMs = config.commandTimeoutMs;
     this.#keys = config.keys;
-    this.#holdMs = setup.holdMs;
-    this.#defaults = Object.freeze({ signal: undefined, maxWaitMs: config.maxWaitMs, id: undefined, refundMs: 0, priority: 0 });
-    this.#runner = new ScriptRunner(config, (granted, head, delay, sentAt) => this.#desk.notice(granted, head, delay, sentAt));
-    this.#desk = new TicketDesk<P>(
-      { call: (op, args) => this.call(op, args), makePermit: (lease, cost, id, validUntil) => this.makePermit(lease, cost, id, validUntil) },
-      config,
-      setup,
-    );
+    this.#maxWaitMs = config.maxWaitMs;
+    this.#refundMs = budget.refundMs;
+    this.#runner = new ScriptRunner(config, (reply) => this.#desk.notice(reply));
+    const call = (op: string, args: string[]): Promise<Reply> => this.#runner.call(op, args);
+    this.#keeper = budget.holdMs > 0 ? new LeaseKeeper(budget.holdMs, call) : undefined;
+    this.#desk = new TicketDesk<RedisPermit>({ call, makePermit: (w, grant, validUntil) => this.#permit(w.cost, grant, validUntil, w.refundMs) }, config, this.#keeper !== undefined);
   }
 
   /** Waiters of this instance (this process) that are not admitted yet. */
@@ -56,50 +98,112 @@ export abstract class RedisGate<P extends Permit = Permit> implements Disposable
     return this.#desk.size;
   }
 
-  /** The keys this limiter uses in Redis (for inspection and tests). */
+  /** The keys this limiter uses in Redis (for inspection and tests): state, queue, heartbeats, costs, grants, guard. */
   get keys(): readonly string[] {
     return this.#keys;
   }
 
-  acquire(cost: number = 1, options?: AcquireOptions): Promise<P> {
+  acquire(cost: number = 1, options?: AcquireOptions): Promise<RedisPermit> {
     try {
       checkCost(cost, this.capacity);
-      const { signal, maxWaitMs, id } = readAcquireOptions(options, this.#defaults, false);
+      const o = checkObject('options', options) as AcquireOptions & { refundMs?: number };
+      const signal = checkSignal(o.signal);
+      const maxWaitMs = o.maxWaitMs === undefined ? this.#maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
+      const id = checkId(o.id);
+      const refundMs = this.#refundMs === undefined || o.refundMs === undefined ? (this.#refundMs ?? 0) : checkNumber('refundMs', o.refundMs);
+      signal?.throwIfAborted();
       if (this.#closed) throw new LimiterClosedError();
-      if (cost === 0) return Promise.resolve(this.makePermit('', 0, id, Infinity));
-      return this.#desk.enter(this.#newId(), cost, id, signal, maxWaitMs);
+      if (cost === 0) return Promise.resolve(new RedisPermit(0, '', 0, Infinity, zeroHooks));
+      return this.#desk.enter(this.#newId(), cost, id, signal, maxWaitMs, refundMs);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Admits now or resolves `undefined`; never queues, and `undefined` while anyone waits (in any process). */
-  async tryAcquire(cost: number = 1): Promise<P | undefined> {
+  /** Admits now or resolves `undefined`; never queues, and `undefined` while anyone waits (in any process). At most `commandTimeoutMs`. */
+  async tryAcquire(cost: number = 1): Promise<RedisPermit | undefined> {
     checkCost(cost, this.capacity);
     if (this.#closed) throw new LimiterClosedError();
-    if (cost === 0) return this.makePermit('', 0, undefined, Infinity);
+    if (cost === 0) return new RedisPermit(0, '', 0, Infinity, zeroHooks);
     const lease = this.#newId();
-    const sentAt = systemClock.now();
-    const reply = await this.call('acquire', [lease, String(cost), '0', '-1']);
-    return reply.status === 1 ? this.makePermit(lease, cost, undefined, sentAt + this.#holdMs) : undefined;
+    let reply: Reply;
+    try {
+      reply = await this.#runner.call('acquire', [lease, String(cost), '0', '-1']);
+    } catch (error) {
+      // It may have been admitted all the same: give it back (a lease; tokens stay spent).
+      this.#giveBack(lease, cost);
+      throw error;
+    }
+    if (reply.status !== 1) return undefined;
+    const [ms = '0', fence = '0'] = reply.value.split(':');
+    const validUntil = this.#keeper === undefined ? Infinity : validityEnd(reply.sentAt, Number(ms));
+    if (validUntil <= systemClock.now()) {
+      // The answer came too late to be sure the lease is still held.
+      this.#giveBack(lease, cost);
+      return undefined;
+    }
+    return this.#permit(cost, { ticket: lease, ms: Number(ms), fence: Number(fence) }, validUntil, this.#refundMs ?? 0);
   }
 
-  /** Acquires, calls `fn`, and releases when it settles (a failed release is left to expire). */
-  async run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions & { cost?: number }): Promise<T> {
+  /**
+   * Acquires, calls `fn` with `{ signal, fencingToken }` (the signal aborts when the lease is
+   * lost or the caller's signal aborts), and releases when it settles, without waiting for the
+   * release to reach Redis (one that cannot is left to expire). Returns or rethrows `fn`'s result.
+   */
+  async run<T>(fn: (context: RunContext) => T | PromiseLike<T>, options?: AcquireOptions & { cost?: number }): Promise<T> {
     checkFunction('fn', fn);
     const permit = await this.acquire(options?.cost ?? 1, options);
+    const [signal, dispose] = options?.signal === undefined ? [permit.signal, () => {}] : eitherSignal(permit.signal, options.signal);
     try {
-      return await fn();
+      return await fn({ signal, fencingToken: permit.fencingToken });
     } finally {
-      await permit[Symbol.asyncDispose]().catch(noop);
+      dispose();
+      permit.release();
     }
   }
 
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, cost: number = 1): (...args: A) => Promise<Awaited<R>> {
-    return wrapWith(this, fn, cost);
+    checkFunction('fn', fn);
+    checkCost(cost, this.capacity);
+    const run = <T>(f: () => T | PromiseLike<T>) => this.run(f, { cost });
+    return function (this: unknown, ...args: A) {
+      return run(() => fn.apply(this, args)) as Promise<Awaited<R>>;
+    };
   }
 
-  /** Rejects this instance's waiters (with `reason`, default a `LimiterClosedError`) and later calls; gives their tickets back. Held permits stay valid. */
+  /**
+   * Admits nobody, in any process, until `ms` from now on the server's clock (extends a pause,
+   * never shortens it); waiters stay queued. `ms >= 0` or `Infinity`. The answer to a 429 with
+   * `Retry-After` seen by any one process.
+   */
+  async pause(ms: number): Promise<void> {
+    const delay = checkNumber('ms', ms, { allowInfinity: true });
+    await this.#runner.call('pause', [String(delay === Infinity ? 1e15 : delay)]);
+  }
+
+  /** Ends a pause at once, for every process; waiters that fit are admitted. */
+  async resume(): Promise<void> {
+    await this.#runner.call('resume', []);
+  }
+
+  /** The largest cost that could be paid now (0 while paused), ignoring the queue. */
+  get available(): Promise<number> {
+    return this.#peek(0).then(([available]) => available);
+  }
+
+  /** Ms until `cost` could be paid if nobody else took anything (the queue ignored): 0 when now, Infinity when only a release can free it. */
+  async retryAfterMs(cost: number = 1): Promise<number> {
+    checkCost(cost, this.capacity);
+    const [, ms] = await this.#peek(cost);
+    return ms < 0 ? Infinity : ms;
+  }
+
+  async #peek(cost: number): Promise<[number, number]> {
+    const [available = '0', ms = '-1'] = (await this.#runner.call('peek', [String(cost)])).value.split(':');
+    return [Math.min(this.capacity, Number(available)), Number(ms)];
+  }
+
+  /** Rejects this instance's waiters (with `reason`, default a `LimiterClosedError`) and later calls; gives their tickets back. Held permits stay valid and renewed until released. */
   close(reason?: unknown): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -110,14 +214,16 @@ export abstract class RedisGate<P extends Permit = Permit> implements Disposable
     this.close();
   }
 
-  protected abstract makePermit(lease: string, cost: number, id: string | number | undefined, validUntil: number): P;
+  #permit(cost: number, grant: Grant, validUntil: number, refundMs: number): RedisPermit {
+    return this.#keeper?.permit(cost, grant, validUntil, refundMs) ?? new RedisPermit(cost, grant.ticket, grant.fence, Infinity, spentHooks);
+  }
 
-  /** One script call; what it granted and the head hint are taken in here, whoever called. */
-  protected call(op: string, args: string[]): Promise<Reply> {
-    return this.#runner.call(op, args);
+  #giveBack(lease: string, cost: number): void {
+    if (this.#keeper !== undefined) this.#runner.call('cancel', [lease, String(cost), '0']).catch(() => {});
   }
 
   #newId(): string {
     return `${this.#idPrefix}.${(this.#seq++).toString(36)}`;
   }
 }
+

@@ -16,32 +16,51 @@ export interface RedisLimiterOptions {
   name: string;
   /** Default `maxWaitMs` for every `acquire`. */
   maxWaitMs?: number;
-  /** Fallback poll period while waiting, also each waiter's heartbeat. Default 1000 with a subscriber, else 100 (a semaphore caps it at `leaseMs / 3`). */
+  /** Fallback poll period while waiting, also each waiter's heartbeat. Default 1000 with a subscriber, else 100 (capped at `leaseMs / 3`). */
   pollMs?: number;
   /** Key prefix. Default `'tollgate'`. */
   prefix?: string;
+  /**
+   * Ms after which a Redis call of this limiter is given up (`RedisLimiterError`, `timedOut: true`),
+   * whatever the client does meanwhile. Default `min(2000, leaseMs / 3)`, 2000 without leases.
+   */
+  commandTimeoutMs?: number;
+  /**
+   * What to do when Redis has no trace at all of the limiter (a first use, an idle of more than
+   * seven days, or a total loss: FLUSHALL, a restart without persistence). `'wait'` assumes a
+   * loss: a semaphore admits nobody for `leaseMs`, a bucket starts empty. `'fresh'` starts at once
+   * as new (full), at the risk of admitting beyond the limit after a total loss. Unset (the
+   * default): `'fresh'` for this instance's first call, `'wait'` from then on, so a first use
+   * starts at once and a loss this instance lives through is never extra capacity. (A partial
+   * loss, the usual case with eviction, is detected whatever this says.)
+   */
+  unknownState?: 'wait' | 'fresh';
 }
 
 /**
- * What a limiter kind hands its base.
+ * What a limiter kind is on the server: its script (the common part around its Lua budget) and
+ * the budget's parameters. A new kind is a budget and a thin class handing this to `RedisGate`.
  *
  * @example
  * ```ts
- * const setup: RedisGateSetup = { kind: 'semaphore', script: SEMAPHORE_SCRIPT, capacity: 3, params: [30_000, 0], holdMs: 30_000, idleMs: 30_000, maxPollMs: 10_000, provable: false };
+ * const budget: RedisBudget = { kind: 'semaphore', script: SEMAPHORE_SCRIPT, capacity: 3, params: [30_000], holdMs: 30_000, idleMs: 30_000 };
  * ```
  */
-export interface RedisGateSetup {
-  kind: 'semaphore' | 'bucket';
+export interface RedisBudget {
+  /** The key segment of this kind: limiters of different kinds never share state. */
+  kind: string;
   script: string;
   capacity: number;
-  params: [number, number];
-  /** Ms a grant is held before it must be renewed (semaphore leases), or 0. */
+  /** The budget's P[1..n], the same on every call. */
+  params: readonly number[];
+  /** Ms a grant is held unless renewed (a lease, renewed while the permit is held), or 0 (spent). */
   holdMs: number;
   /** Ms after its last use at which the state means nothing (every lease expired, the bucket full again). */
   idleMs: number;
-  maxPollMs: number;
-  /** Whether the script's `readyDelay` bounds every wait from below (rates), so a too-long wait can be refused at once. */
-  provable: boolean;
+  /** The budget's own keys, after the six common ones (KEYS[7..] in its Lua): suffixes, e.g. `['r']`. */
+  keys?: readonly string[];
+  /** Default ms after a release at which a lease's cost comes back (sent with every release), or undefined. */
+  refundMs?: number;
 }
 
 /**
@@ -49,7 +68,7 @@ export interface RedisGateSetup {
  *
  * @example
  * ```ts
- * const { keys, channel } = resolveOptions(options, setup, 'k3Jx9aQ2');
+ * const { keys, channel } = resolveOptions(options, budget, 'a3f09c1d2e4b5f60');
  * ```
  */
 export interface RedisGateConfig {
@@ -58,14 +77,20 @@ export interface RedisGateConfig {
   script: string;
   maxWaitMs: number | undefined;
   pollMs: number;
+  commandTimeoutMs: number;
+  /** A queued ticket not heard from for this long is dropped by the server. */
+  ticketTtlMs: number;
   keys: string[];
   /** This instance's own channel: the script publishes only to the instances a grant or a head concerns. */
   channel: string;
   /** The script's arguments after the op, the same on every call. */
   args: string[];
+  /** `unknownState` unset: turn `args[UNKNOWN_ARG]` to wait after the first reply. */
+  waitOnceSeen: boolean;
 }
 
-const KEYS = ['s', 'q', 'w', 'c', 'x'];
+const KEYS = ['s', 'q', 'w', 'c', 'x', 'g'];
+const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * Checks the options (bad ones throw, naming the option and the value) and lays out the keys.
@@ -73,10 +98,10 @@ const KEYS = ['s', 'q', 'w', 'c', 'x'];
  *
  * @example
  * ```ts
- * const config = resolveOptions({ redis, name: 'api' }, setup, randomBytes(8).toString('base64url'));
+ * const config = resolveOptions({ redis, name: 'api' }, budget, 'a3f09c1d2e4b5f60');
  * ```
  */
-export function resolveOptions(o: RedisLimiterOptions, setup: RedisGateSetup, instance: string): RedisGateConfig {
+export function resolveOptions(o: RedisLimiterOptions, budget: RedisBudget, instance: string): RedisGateConfig {
   const redis = o.redis;
   if (typeof redis?.evalScript !== 'function') {
     throw new TypeError(`redis must have evalScript(script, keys, args): use fromIoredis(client) or fromNodeRedis(client); got ${String(redis)}`);
@@ -85,20 +110,38 @@ export function resolveOptions(o: RedisLimiterOptions, setup: RedisGateSetup, in
   const prefix = o.prefix ?? 'tollgate';
   if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string; got ${String(prefix)}`);
   const maxWaitMs = o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
-  const pollMs = Math.max(1, Math.min(optionalNumber('pollMs', o.pollMs, redis.subscribe ? 1000 : 100, { positive: true }), setup.maxPollMs));
-  // A waiter that stops polling (its process died) blocks the head for at most this long.
-  const ticketTtl = Math.ceil(3 * pollMs + 1000);
-  const keyTtl = Math.min(1e12, Math.ceil(Math.max(setup.idleMs, ticketTtl) + 1000));
+  const lease = budget.holdMs > 0;
+  const maxPollMs = lease ? budget.holdMs / 3 : Infinity;
+  const pollMs = Math.max(1, Math.min(optionalNumber('pollMs', o.pollMs, redis.subscribe ? 1000 : 100, { positive: true }), maxPollMs));
+  const commandTimeoutMs = optionalNumber('commandTimeoutMs', o.commandTimeoutMs, lease ? Math.min(2000, budget.holdMs / 3) : 2000, { positive: true });
+  const unknownState = o.unknownState;
+  if (unknownState !== undefined && unknownState !== 'wait' && unknownState !== 'fresh') throw new TypeError(`unknownState must be 'wait' or 'fresh'; got ${String(unknownState)}`);
+  // A waiter that stops polling (its process died or stalled) blocks the head for at most this
+  // long; with leases, at most leaseMs, so a dead process's tickets never outlive its leases.
+  const ticketTtlMs = lease ? budget.holdMs : Math.ceil(3 * pollMs + 1000);
+  const keyTtl = Math.min(1e12, Math.ceil(Math.max(budget.idleMs, ticketTtlMs) + 1000));
   // One hash tag: every key of one limiter lands in one cluster slot, as a script needs.
-  const base = `${prefix}:${setup.kind}:{${o.name}}`;
+  const base = `${prefix}:${budget.kind}:{${o.name}}`;
   return {
     redis,
     name: o.name,
-    script: setup.script,
+    script: budget.script,
     maxWaitMs,
     pollMs,
-    keys: KEYS.map((k) => `${base}:${k}`),
+    commandTimeoutMs,
+    ticketTtlMs,
+    keys: [...KEYS, ...(budget.keys ?? [])].map((k) => `${base}:${k}`),
     channel: `${base}:wake:${instance}`,
-    args: [`${base}:wake`, String(setup.capacity), String(ticketTtl), String(keyTtl), ...setup.params.map(String)],
+    waitOnceSeen: unknownState === undefined,
+    args: [
+      `${base}:wake`,
+      String(budget.capacity),
+      String(ticketTtlMs),
+      String(keyTtl),
+      String(Math.max(WEEK_MS, keyTtl)),
+      unknownState === 'wait' ? '1' : '0',
+      String(budget.params.length),
+      ...budget.params.map(String),
+    ],
   };
 }

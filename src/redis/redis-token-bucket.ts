@@ -1,8 +1,7 @@
-import { GatePermit, RELEASE } from '../core/permit.js';
 import { checkNumber, checkObject, optionalNumber } from '../core/validate.js';
+import { TOKEN_BUCKET_SCRIPT } from './budgets/token-bucket.js';
 import { RedisGate } from './redis-gate.js';
 import type { RedisLimiterOptions } from './redis-options.js';
-import { BUCKET_SCRIPT } from './scripts.js';
 
 /**
  * Options of {@link RedisTokenBucket}.
@@ -20,8 +19,6 @@ export interface RedisTokenBucketOptions extends RedisLimiterOptions {
   /** Ms between steps, counted on the server's clock from the bucket's first use. */
   refillIntervalMs: number;
 }
-
-const SPENT = { [RELEASE]: (): void => {} };
 
 /**
  * A token bucket shared by every process that uses the same Redis and `name`: in any window of
@@ -46,12 +43,8 @@ export class RedisTokenBucket extends RedisGate {
     const every = checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true });
     // Unused for this long, the bucket is full again: its keys can go.
     const fillMs = (Math.ceil(capacity / amount) + 1) * every;
-    super(o, { kind: 'bucket', script: BUCKET_SCRIPT, capacity, params: [amount, every], holdMs: 0, idleMs: fillMs, maxPollMs: Infinity, provable: true });
+    super(o, { kind: 'bucket', script: TOKEN_BUCKET_SCRIPT, capacity, params: [amount, every], holdMs: 0, idleMs: fillMs });
     this.refillAmount = amount;
     this.refillIntervalMs = every;
-  }
-
-  protected override makePermit(_lease: string, cost: number, id: string | number | undefined): GatePermit {
-    return new GatePermit(SPENT, cost, { refundMs: 0, id });
   }
 }

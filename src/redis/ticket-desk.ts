@@ -1,9 +1,8 @@
 import { systemClock } from '../core/clock.js';
 import { MaxWaitExceededError } from '../core/errors.js';
-import type { Permit } from '../core/types.js';
-import type { LegacyWaiter as Waiter } from '../core/legacy-waiter.js';
-import type { RedisGateConfig, RedisGateSetup } from './redis-options.js';
-import type { Reply } from './script-runner.js';
+import { validityEnd } from './redis-permit.js';
+import type { RedisGateConfig } from './redis-options.js';
+import type { Grant, Reply } from './script-runner.js';
 import { Ticket, TicketBook } from './tickets.js';
 import { WakeLoop } from './wake-loop.js';
 import { WakeSubscription } from './wake-subscription.js';
@@ -13,46 +12,46 @@ import { WakeSubscription } from './wake-subscription.js';
  *
  * @example
  * ```ts
- * const host: DeskHost<LeasePermit> = { call: (op, args) => gate.call(op, args), makePermit: (lease, cost, id, until) => new LeasePermit(cost, lease, until, release) };
+ * const host: DeskHost<RedisPermit> = { call: (op, args) => runner.call(op, args), makePermit: (w, grant, until) => keeper.permit(w, grant, until) };
  * ```
  */
-export interface DeskHost<P extends Permit> {
+export interface DeskHost<P> {
   call(op: string, args: string[]): Promise<Reply>;
-  makePermit(lease: string, cost: number, id: string | number | undefined, validUntil: number): P;
+  /** A permit for `w`, granted `grant`, known valid until the local instant `validUntil` (Infinity without leases). */
+  makePermit(w: Ticket, grant: Grant, validUntil: number): P;
 }
 
 const noop = (): void => {};
 
 /**
  * This instance's side of waiting. The server decides; this side places each waiter's ticket,
- * learns of its grant (from any reply, a wake-up message or a poll), and undoes what the server
- * gave a waiter that left (abort, deadline, close, a failed call).
+ * learns of its grant (from any reply, a wake-up message, or a poll), and undoes what the server
+ * gave a waiter that left (abort, deadline, close, a failed call). With leases, a grant is only
+ * ever counted from the send time of the call whose reply reported it: a message or a reply that
+ * arrives too late to be sure is given back, and the waiter goes on waiting in its place.
  *
  * @example
  * ```ts
- * const desk = new TicketDesk(host, config, setup);
- * const permit = await desk.enter('k3Jx9aQ2.7', 1, undefined, signal, 5_000);
+ * const desk = new TicketDesk(host, config, true);
+ * const permit = await desk.enter('a3f09c1d2e4b5f60.7', 1, undefined, signal, 5_000);
  * ```
  */
-export class TicketDesk<P extends Permit> {
+export class TicketDesk<P> {
   readonly #host: DeskHost<P>;
-  readonly #holdMs: number;
-  readonly #provable: boolean;
+  readonly #lease: boolean;
   readonly #book = new TicketBook();
   readonly #loop: WakeLoop;
   readonly #wakeUps: WakeSubscription;
 
-  constructor(host: DeskHost<P>, config: RedisGateConfig, setup: RedisGateSetup) {
+  constructor(host: DeskHost<P>, config: RedisGateConfig, lease: boolean) {
     this.#host = host;
-    this.#holdMs = setup.holdMs;
-    this.#provable = setup.provable;
-    this.#loop = new WakeLoop(config.pollMs, this.#book, {
+    this.#lease = lease;
+    this.#loop = new WakeLoop(config.pollMs, config.ticketTtlMs, this.#book, {
       call: (op, args) => host.call(op, args),
-      granted: (ticket, validUntil) => this.#granted(ticket, validUntil),
+      granted: (ticket, grant, sentAt) => this.#granted(ticket, grant, sentAt),
       drop: (w, error) => this.#drop(w, error),
     });
-    const onWake = (granted: string, head: string, delay: number): void => this.notice(granted, head, delay, systemClock.now());
-    this.#wakeUps = new WakeSubscription(config.redis, config.channel, onWake, () => void this.#loop.poll());
+    this.#wakeUps = new WakeSubscription(config.redis, config.channel, config.commandTimeoutMs, this.#onMessage, () => void this.#loop.poll());
   }
 
   /** Waiters that are not admitted yet. */
@@ -61,23 +60,21 @@ export class TicketDesk<P extends Permit> {
   }
 
   /** Resolves once the server grants `ticket`; rejects on abort, after `maxWaitMs`, on close, or if a call fails. */
-  enter(ticket: string, cost: number, id: string | number | undefined, signal: AbortSignal | undefined, maxWaitMs: number | undefined): Promise<P> {
-    const now = systemClock.now();
-    const deadline = maxWaitMs === undefined ? Infinity : now + maxWaitMs;
-    const w = new Ticket(ticket, cost, id, now, deadline, this.#onAbort);
-    // The desk resolves each ticket with the permit its host makes (a P).
-    const promise = w.promise() as Promise<P>;
+  enter(ticket: string, cost: number, id: string | number | undefined, signal: AbortSignal | undefined, maxWaitMs: number | undefined, refundMs = 0): Promise<P> {
+    const w = new Ticket(ticket, cost, id, systemClock.now(), maxWaitMs, this.#onAbort);
+    w.refundMs = refundMs;
+    const promise = w.promise as Promise<P>;
     this.#book.add(w, signal);
-    if (deadline !== Infinity) this.#loop.arm();
-    void this.#send(w, maxWaitMs);
+    if (w.deadline !== Infinity) this.#loop.arm();
+    void this.#send(w);
     return promise;
   }
 
-  /** `sentAt`: no later than the server's decision, so a lease is never thought valid past its expiry. */
-  notice(granted: string, head: string, delay: number, sentAt: number): void {
+  /** Every reply of this limiter, whoever called: what it granted to this instance, and the head hint. */
+  notice(reply: Reply): void {
     if (this.#book.size === 0) return;
-    for (const ticket of granted === '' ? [] : granted.split(',')) this.#granted(ticket, sentAt + this.#holdMs);
-    this.#loop.hint(head, delay);
+    for (const grant of reply.grants) this.#granted(grant.ticket, grant, reply.sentAt);
+    this.#loop.hint(reply.head, reply.delay);
     this.#loop.arm();
   }
 
@@ -85,70 +82,105 @@ export class TicketDesk<P extends Permit> {
   close(error: unknown): void {
     this.#loop.stop();
     for (const w of this.#book.all()) this.#drop(w, error);
-    this.#loop.arm();
     this.#wakeUps.stop();
   }
 
-  async #send(w: Ticket, maxWaitMs: number | undefined): Promise<void> {
+  async #send(w: Ticket): Promise<void> {
+    const late = w.maxWaitMs === undefined || w.maxWaitMs === Infinity ? '-1' : String(w.maxWaitMs);
     const sentAt = systemClock.now();
-    const late = this.#provable && maxWaitMs !== undefined && maxWaitMs !== Infinity ? String(maxWaitMs) : '-1';
     let reply: Reply;
     try {
       reply = await this.#host.call('acquire', [w.ticket, String(w.cost), '1', late]);
     } catch (error) {
-      if (w.queued) this.#drop(w, error);
+      // It may have reached the server all the same: give back what it placed or granted.
+      this.#cancel(w.ticket, w.cost, false);
+      if (w.queued) {
+        this.#leave(w);
+        w.reject(error);
+      }
       return;
     }
     const { status } = reply;
     if (!w.queued) {
       // It left (abort, deadline, close) while the call was out: undo what the server gave it.
-      if (status === 1 || status === 2) this.#cancel(w, status === 1);
+      if (status === 1 || status === 2) this.#cancel(w.ticket, w.cost, status === 1);
       return;
     }
-    if (status === 1) return this.#admit(w, sentAt + this.#holdMs);
-    if (status === 3) return this.#drop(w, new MaxWaitExceededError(maxWaitMs!, 0));
+    if (status === 1) {
+      const [ms = '0', fence = '0'] = reply.value.split(':');
+      return this.#admit(w, { ticket: w.ticket, ms: Number(ms), fence: Number(fence) }, sentAt);
+    }
+    if (status === 3) return this.#drop(w, new MaxWaitExceededError(w.maxWaitMs!, 0));
+    if (status !== 2) return this.#drop(w, new Error(`tollgate/redis: unexpected acquire status ${status}`));
     w.placed = true;
     w.score = reply.value;
-    if (w.early !== undefined) return this.#admit(w, w.early);
+    w.confirmedAt = sentAt;
+    if (w.early !== undefined) return this.#admit(w, w.early.grant, w.early.sentAt);
     this.#wakeUps.start();
     this.#loop.placed();
+    if (w.hinted) void this.#loop.poll();
     this.#loop.hint(reply.head, reply.delay);
     this.#loop.arm();
   }
 
-  #granted(ticket: string, validUntil: number): void {
+  #granted(ticket: string, grant: Grant, sentAt: number): void {
     const w = this.#book.get(ticket);
     if (w === undefined) return;
-    if (w.placed) this.#admit(w, validUntil);
-    else w.early = validUntil;
+    if (w.placed) this.#admit(w, grant, sentAt);
+    else w.early = { grant, sentAt };
   }
 
-  #admit(w: Ticket, validUntil: number): void {
+  #admit(w: Ticket, grant: Grant, sentAt: number): void {
+    const validUntil = this.#lease ? validityEnd(sentAt, grant.ms) : Infinity;
+    if (validUntil <= systemClock.now()) {
+      // Learned too late to be sure the lease is still held (a stall, a pause): never handed out.
+      // Given back, and looked for again: a poll puts the ticket back at its own arrival score.
+      w.early = undefined;
+      this.#cancel(w.ticket, w.cost, false);
+      if (w.placed) void this.#loop.poll();
+      else void this.#send(w);
+      return;
+    }
     this.#leave(w);
-    w.resolve(this.#host.makePermit(w.ticket, w.cost, w.id, validUntil));
+    w.resolve(this.#host.makePermit(w, grant, validUntil) as never);
   }
 
   /** Rejects a waiter with `error` and gives back its place (or what it was granted meanwhile). */
   #drop(w: Ticket, error: unknown): void {
     this.#leave(w);
     w.reject(error);
-    if (w.placed) this.#cancel(w, false);
+    if (w.placed) this.#cancel(w.ticket, w.cost, false);
   }
 
   #leave(w: Ticket): void {
     this.#book.remove(w);
     if (this.#book.size === 0) this.#loop.idle();
+    this.#loop.arm();
   }
 
-  /** Best effort: if the call fails, the ticket's heartbeat lapses and the server drops it anyway. */
-  #cancel(w: Ticket, admitted: boolean): void {
-    this.#host.call('cancel', [w.ticket, String(w.cost), admitted ? '1' : '0']).then(() => this.#loop.arm(), noop);
+  /** Best effort: if the call fails, the ticket's heartbeat lapses (or its lease expires) and the server drops it anyway. */
+  #cancel(ticket: string, cost: number, admitted: boolean): void {
+    this.#host.call('cancel', [ticket, String(cost), admitted ? '1' : '0']).then(() => this.#loop.arm(), noop);
   }
 
-  readonly #onAbort = (waiter: Waiter): void => {
-    const w = waiter as Ticket;
+  readonly #onMessage = (grants: Grant[], head: string, delay: number): void => {
+    if (this.#book.size === 0) return;
+    let claim = false;
+    for (const grant of grants) {
+      const w = this.#book.get(grant.ticket);
+      if (w === undefined) continue;
+      // Without leases there is nothing to be valid for: the message is the grant.
+      if (!this.#lease) this.#granted(grant.ticket, grant, systemClock.now());
+      else if (w.placed) claim = true;
+      else w.hinted = true;
+    }
+    if (claim) void this.#loop.poll();
+    this.#loop.hint(head, delay);
+    this.#loop.arm();
+  };
+
+  readonly #onAbort = (w: Ticket): void => {
     if (!w.queued) return;
     this.#drop(w, w.signal!.reason);
-    this.#loop.arm();
   };
 }

@@ -1,30 +1,63 @@
-import { LegacyDeadlineHeap as DeadlineHeap } from '../core/legacy-waiter.js';
-import { LegacyWaiter as Waiter } from '../core/legacy-waiter.js';
+import type { Grant } from './script-runner.js';
 
 /**
- * One waiting `acquire` of this instance, known to the server by `ticket`.
+ * One waiting `acquire` of this instance, known to the server by `ticket`. Its own abort
+ * listener (`handleEvent`), so a signal costs no closure.
  *
  * @example
  * ```ts
- * const w = new Ticket('k3Jx9aQ2.7', 2, 'job-7', now, now + 5_000, onAbort);
+ * const w = new Ticket('a3f09c1d2e4b5f60.7', 2, 'job-7', now, 5_000, onAbort);
  * ```
  */
-export class Ticket extends Waiter {
+export class Ticket {
+  /** In the book (waiting, locally) until it is admitted or leaves. */
+  queued = true;
   /** The server holds it in its queue: the acquire reply came back with status 2. */
   placed = false;
-  /** Its arrival score, sent with each poll so a server that lost its queue (a restart) puts it back in place. */
+  /** Its arrival score, sent with each poll so a server that lost its queue puts it back in place. */
   score = '';
-  /** Granted before the acquire reply came back: when its grant stops being valid. */
-  early: number | undefined = undefined;
-  constructor(readonly ticket: string, cost: number, id: string | number | undefined, since: number, deadline: number, onAbort: (w: Waiter) => void) {
-    super(cost, id, 0, since, deadline, onAbort);
+  /** The local instant of the last call the server answered about it (its heartbeat). */
+  confirmedAt = 0;
+  /** Granted before its acquire reply came back: the grant and the send time of the call that learned it. */
+  early: { grant: Grant; sentAt: number } | undefined = undefined;
+  /** A wake-up message said it was granted, before it was placed: claim it once placed. */
+  hinted = false;
+  signal: AbortSignal | undefined = undefined;
+  /** Ms after its release at which its cost comes back (budgets with refunds). */
+  refundMs = 0;
+  /** Index in the deadline heap, or -1. */
+  slot = -1;
+  resolve!: (value: never) => void;
+  reject!: (reason: unknown) => void;
+  readonly promise: Promise<unknown>;
+  /** `since + maxWaitMs`, or Infinity. */
+  readonly deadline: number;
+
+  constructor(
+    readonly ticket: string,
+    readonly cost: number,
+    readonly id: string | number | undefined,
+    readonly since: number,
+    /** As the caller gave it (errors report it exactly), or undefined. */
+    readonly maxWaitMs: number | undefined,
+    readonly onAbort: (w: Ticket) => void,
+  ) {
+    this.deadline = maxWaitMs === undefined ? Infinity : since + maxWaitMs;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve as (value: never) => void;
+      this.reject = reject;
+    });
+  }
+
+  handleEvent(): void {
+    this.onAbort(this);
   }
 }
 
 /**
- * This instance's waiters by ticket, with their deadlines in core's heap (the one timer needs only
- * the earliest). A waiter is `queued` (`pos` 0) from `add` until `remove`: there is no local
- * queue order, the server keeps it.
+ * This instance's waiters by ticket, with their deadlines in a binary min-heap (the one timer
+ * needs only the earliest; add and remove are O(log n)). There is no local queue order: the
+ * server keeps it.
  *
  * @example
  * ```ts
@@ -34,7 +67,7 @@ export class Ticket extends Waiter {
  */
 export class TicketBook {
   readonly #tickets = new Map<string, Ticket>();
-  readonly #deadlines = new DeadlineHeap();
+  readonly #heap: Ticket[] = [];
 
   get size(): number {
     return this.#tickets.size;
@@ -54,29 +87,73 @@ export class TicketBook {
   }
 
   add(w: Ticket, signal: AbortSignal | undefined): void {
-    w.pos = 0;
     this.#tickets.set(w.ticket, w);
     if (signal !== undefined) {
       w.signal = signal;
       signal.addEventListener('abort', w, { once: true });
     }
-    if (w.deadline !== Infinity) this.#deadlines.push(w);
+    if (w.deadline !== Infinity) {
+      w.slot = this.#heap.push(w) - 1;
+      this.#up(w.slot);
+    }
   }
 
   remove(w: Ticket): void {
-    w.pos = -1;
+    w.queued = false;
     this.#tickets.delete(w.ticket);
     w.signal?.removeEventListener('abort', w);
-    if (w.deadline !== Infinity) this.#deadlines.forget();
+    if (w.slot >= 0) {
+      const i = w.slot;
+      const last = this.#heap.pop()!;
+      w.slot = -1;
+      if (last !== w) {
+        this.#heap[i] = last;
+        last.slot = i;
+        this.#down(i);
+        this.#up(i);
+      }
+    }
   }
 
   /** The earliest deadline of a waiter here, or Infinity. */
   nextDeadline(): number {
-    return this.#deadlines.next();
+    return this.#heap[0]?.deadline ?? Infinity;
   }
 
-  /** Waiters whose deadline is at or before `now`, earliest first; each stays here until `remove`. */
-  due(now: number): Ticket[] {
-    return this.#deadlines.due(now) as Ticket[];
+  /** The waiter with the earliest deadline if it is at or before `now` (it stays here until `remove`). */
+  firstDue(now: number): Ticket | undefined {
+    const w = this.#heap[0];
+    return w !== undefined && w.deadline <= now ? w : undefined;
+  }
+
+  #up(i: number): void {
+    const heap = this.#heap;
+    const w = heap[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      if (heap[parent]!.deadline <= w.deadline) break;
+      heap[i] = heap[parent]!;
+      heap[i]!.slot = i;
+      i = parent;
+    }
+    heap[i] = w;
+    w.slot = i;
+  }
+
+  #down(i: number): void {
+    const heap = this.#heap;
+    const n = heap.length;
+    const w = heap[i]!;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && heap[child + 1]!.deadline < heap[child]!.deadline) child++;
+      if (heap[child]!.deadline >= w.deadline) break;
+      heap[i] = heap[child]!;
+      heap[i]!.slot = i;
+      i = child;
+    }
+    heap[i] = w;
+    w.slot = i;
   }
 }

@@ -1,8 +1,8 @@
 import { systemClock } from '../core/clock.js';
-import { WakeTimer } from '../core/wake-timer.js';
 import { MaxWaitExceededError } from '../core/errors.js';
-import type { Reply } from './script-runner.js';
+import type { Grant, Reply } from './script-runner.js';
 import type { Ticket, TicketBook } from './tickets.js';
+import { Timer } from './timer.js';
 
 /**
  * What the loop needs from its desk: the script call, and what to do with what a poll or a
@@ -15,8 +15,8 @@ import type { Ticket, TicketBook } from './tickets.js';
  */
 export interface WakeHost {
   call(op: string, args: string[]): Promise<Reply>;
-  /** The server granted `ticket`; the grant is valid until the local instant `validUntil`. */
-  granted(ticket: string, validUntil: number): void;
+  /** The server granted `ticket`, learned by a call sent at the local instant `sentAt`. */
+  granted(ticket: string, grant: Grant, sentAt: number): void;
   /** `w` leaves with `error`, and whatever the server holds for it is given back. */
   drop(w: Ticket, error: unknown): void;
 }
@@ -24,28 +24,33 @@ export interface WakeHost {
 /**
  * When this instance looks at the server again while its waiters wait: one timer for the earliest
  * of the next poll, the head hint and the earliest deadline. The poll is each placed ticket's
- * heartbeat and the fallback for a wake-up message that was missed or never sent.
+ * heartbeat, the claim of a lease granted to it, and the fallback for a wake-up message that was
+ * missed or never sent. Deadlines fire on this timer whatever calls are out, so `maxWaitMs` holds
+ * whatever Redis does.
  *
  * @example
  * ```ts
- * const loop = new WakeLoop(1000, book, host);
+ * const loop = new WakeLoop(1000, 30_000, book, host);
  * loop.placed(); // a first ticket is in the server's queue: poll a second from now
  * loop.arm();
  * ```
  */
 export class WakeLoop {
   readonly #pollMs: number;
+  readonly #ticketTtlMs: number;
   readonly #book: TicketBook;
   readonly #host: WakeHost;
-  readonly #timer = new WakeTimer(systemClock, () => this.#onTimer());
+  // Kept alive by Node while anyone waits (a pending acquire needs it); cleared otherwise.
+  readonly #timer = new Timer(() => this.#onTimer(), false);
   #pollAt = Infinity;
   #hintAt = Infinity;
   #polling = false;
   #pollAgain = false;
   #stopped = false;
 
-  constructor(pollMs: number, book: TicketBook, host: WakeHost) {
+  constructor(pollMs: number, ticketTtlMs: number, book: TicketBook, host: WakeHost) {
     this.#pollMs = pollMs;
+    this.#ticketTtlMs = ticketTtlMs;
     this.#book = book;
     this.#host = host;
   }
@@ -69,9 +74,10 @@ export class WakeLoop {
   /** For good (the limiter closed): the timer is never armed again. */
   stop(): void {
     this.#stopped = true;
+    this.#timer.arm(Infinity);
   }
 
-  /** One call for every placed waiter of this instance: heartbeats, grants missed, tickets the server lost. */
+  /** One call for every placed waiter of this instance: heartbeats, grants to claim, tickets the server lost. */
   async poll(): Promise<void> {
     // Polls never overlap: one asked for while another is out runs right after it.
     if (this.#polling) {
@@ -80,22 +86,26 @@ export class WakeLoop {
     }
     const batch = this.#book.placed();
     this.#hintAt = Infinity;
-    if (batch.length === 0) {
+    if (batch.length === 0 || this.#stopped) {
       // Nobody placed yet: the acquire reply that places the first one starts the polling.
       this.#pollAt = Infinity;
       return;
     }
     this.#polling = true;
-    this.#pollAt = systemClock.now() + this.#pollMs;
     const sentAt = systemClock.now();
+    this.#pollAt = sentAt + this.#pollMs;
     try {
       const reply = await this.#host.call('poll', batch.flatMap((w) => [w.ticket, String(w.cost), w.score]));
+      for (const w of batch) if (w.queued) w.confirmedAt = sentAt;
       for (const entry of reply.value === '' ? [] : reply.value.split(',')) {
-        const [ticket = '', msLeft = '0'] = entry.split(':');
-        this.#host.granted(ticket, sentAt + Number(msLeft));
+        const [ticket = '', ms = '0', fence = '0'] = entry.split(':');
+        this.#host.granted(ticket, { ticket, ms: Number(ms), fence: Number(fence) }, sentAt);
       }
     } catch (error) {
-      for (const w of batch) if (w.queued) this.#host.drop(w, error);
+      // A failed poll is tried again at the next one; a waiter whose heartbeat has lapsed on the
+      // server meanwhile (so its place is gone) leaves with the error: never waiting on nothing.
+      const now = systemClock.now();
+      for (const w of batch) if (w.queued && now - w.confirmedAt >= this.#ticketTtlMs) this.#host.drop(w, error);
     } finally {
       this.#polling = false;
       if (this.#pollAgain) {
@@ -106,15 +116,17 @@ export class WakeLoop {
     }
   }
 
-  /** One timer, kept alive by Node while anyone waits (a pending acquire needs it), gone otherwise. */
+  /** One timer, kept alive by Node while anyone waits, gone otherwise. */
   arm(): void {
     const at = this.#book.size === 0 || this.#stopped ? Infinity : Math.min(this.#pollAt, this.#hintAt, this.#book.nextDeadline());
-    this.#timer.arm(at, systemClock.now());
+    this.#timer.arm(at);
   }
 
   #onTimer(): void {
     const now = systemClock.now();
-    for (const w of this.#book.due(now)) this.#host.drop(w, new MaxWaitExceededError(w.deadline - w.since, now - w.since));
+    for (let w = this.#book.firstDue(now); w !== undefined; w = this.#book.firstDue(now)) {
+      this.#host.drop(w, new MaxWaitExceededError(w.maxWaitMs!, now - w.since));
+    }
     if (now >= Math.min(this.#pollAt, this.#hintAt)) void this.poll();
     this.arm();
   }

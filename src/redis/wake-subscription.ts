@@ -1,24 +1,28 @@
+import { systemClock } from '../core/clock.js';
 import type { RedisScriptClient } from './adapters.js';
+import { type Grant, parseGrants } from './script-runner.js';
 
 const noop = (): void => {};
 
 /**
  * This instance's pub/sub wake-ups: the script publishes on the instance's own channel what it
  * granted to the instance's tickets and which of them is now the head, so a waiter wakes the
- * moment it is served instead of at its next poll. Subscribed at the first placed ticket and kept
- * until `stop` (the limiter closed): subscribing for each wait would cost a round trip each.
- * Without `redis.subscribe` it does nothing, and waiters rely on the poll.
+ * moment it is served instead of at its next poll. A message says *that* something happened, never
+ * for how long it is valid (it may have waited in a socket through a stall): lease grants are
+ * claimed by a poll, whose reply counts from its own send time. Subscribed at the first placed
+ * ticket and kept until `stop`. Without `redis.subscribe` it does nothing: waiters rely on the poll.
  *
  * @example
  * ```ts
- * const wakeUps = new WakeSubscription(redis, channel, (granted, head, delay) => desk.notice(granted, head, delay, now()), () => loop.poll());
+ * const wakeUps = new WakeSubscription(redis, channel, 2000, (grants, head, delay) => desk.onMessage(grants, head, delay), () => loop.poll());
  * wakeUps.start();
  * ```
  */
 export class WakeSubscription {
   readonly #redis: RedisScriptClient;
   readonly #channel: string;
-  readonly #onWake: (granted: string, head: string, delay: number) => void;
+  readonly #timeoutMs: number;
+  readonly #onWake: (grants: Grant[], head: string, delay: number) => void;
   readonly #onSubscribed: () => void;
   #subscription: Promise<(() => Promise<void>) | undefined> | undefined;
   #stopped = false;
@@ -26,27 +30,42 @@ export class WakeSubscription {
   constructor(
     redis: RedisScriptClient,
     channel: string,
-    onWake: (granted: string, head: string, delay: number) => void,
+    timeoutMs: number,
+    onWake: (grants: Grant[], head: string, delay: number) => void,
     onSubscribed: () => void,
   ) {
     this.#redis = redis;
     this.#channel = channel;
+    this.#timeoutMs = timeoutMs;
     this.#onWake = onWake;
     this.#onSubscribed = onSubscribed;
   }
 
-  /** Subscribes unless already subscribed (or subscribing) or stopped; a failed subscription is tried again at the next call. */
+  /** Subscribes unless already subscribed (or subscribing) or stopped; a failed or timed-out subscription is tried again at the next call. */
   start(): void {
     const subscribe = this.#redis.subscribe;
     if (subscribe === undefined || this.#subscription !== undefined || this.#stopped) return;
-    this.#subscription = subscribe.call(this.#redis, this.#channel, this.#onMessage).then(
+    const attempt = subscribe.call(this.#redis, this.#channel, this.#onMessage);
+    let timer: unknown;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = systemClock.setTimeout(() => reject(new Error('subscribe timed out')), Math.max(1, Math.ceil(this.#timeoutMs)));
+    });
+    const subscription = Promise.race([attempt, timedOut]).then(
       (unsubscribe) => {
+        systemClock.clearTimeout(timer);
         // Grants published before the subscription took effect were missed: look once.
         this.#onSubscribed();
         return unsubscribe;
       },
-      () => (this.#subscription = undefined),
+      () => {
+        systemClock.clearTimeout(timer);
+        if (this.#subscription === subscription) this.#subscription = undefined;
+        // One that succeeds after it was given up is undone, so nothing is left subscribed twice.
+        attempt.then((unsubscribe) => unsubscribe(), noop).catch(noop);
+        return undefined;
+      },
     );
+    this.#subscription = subscription;
   }
 
   /** Unsubscribes (once subscribed, if it is still under way) and never subscribes again. */
@@ -58,7 +77,7 @@ export class WakeSubscription {
   }
 
   readonly #onMessage = (message: string): void => {
-    const [granted = '', head = '', delay = '-1'] = message.split('|');
-    this.#onWake(granted, head, Number(delay));
+    const [grants = '', head = '', delay = '-1'] = message.split('|');
+    this.#onWake(parseGrants(grants), head, Number(delay));
   };
 }

@@ -24,6 +24,7 @@ declare function callTheApi(): Promise<unknown>;
 declare function handle(req: unknown, res: unknown): Promise<void>;
 declare function log(...args: unknown[]): void;
 declare const metrics: { gauge(name: string, value: number): void };
+declare const provider: { getMeter(name: string): import('../../src/otel/index.js').OtelOptions['meter'] };
 declare const signal: AbortSignal;
 declare const ids: string[];
 declare const id: string;

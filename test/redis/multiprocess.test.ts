@@ -2,102 +2,107 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commandExists, requires } from '../support/requires.js';
 import { RedisSemaphore } from '../../src/redis/index.js';
 import { uniqueName, useRedis } from './helpers.js';
 
-const ctx = useRedis();
-const workerPath = fileURLToPath(new URL('./workers/worker.ts', import.meta.url));
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
+const describeRedis = requires('redis-server', commandExists('redis-server'), 'apt-get install redis-server');
 
-/** Starts a worker process and waits until it is ready; `messages` yields what it sends after. */
-async function worker(config: Record<string, unknown>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerPath, JSON.stringify({ port: ctx.server.port, ...config })], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+describeRedis('tollgate/redis with worker processes', () => {
+  const ctx = useRedis();
+  const workerPath = fileURLToPath(new URL('./workers/worker.ts', import.meta.url));
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   });
-  children.push(child);
-  const messages: unknown[] = [];
-  const waiters: Array<() => void> = [];
-  child.on('message', (m) => {
-    messages.push(m);
-    waiters.splice(0).forEach((w) => w());
-  });
-  const next = async <T>(): Promise<T> => {
-    while (messages.length === 0) {
-      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        child.once('exit', () => resolve());
-      });
-    }
-    return messages.shift() as T;
-  };
-  await next();
-  return { child, next, go: () => child.send('go') };
-}
 
-describe('tollgate/redis across 4 processes', () => {
-  it('a semaphore of capacity 3 is never held above 3 at once (checked by a counter outside the library), and nobody starves', async () => {
-    const name = uniqueName('mp-sem');
-    const probeKey = `probe:${name}`;
-    const workers = await Promise.all([0, 1, 2, 3].map(() => worker({ mode: 'semaphore', name, capacity: 3, durationMs: 2500, loops: 2, probeKey })));
-    workers.forEach((w) => w.go());
-    const results = await Promise.all(workers.map((w) => w.next<{ result: { admitted: number; maxLevel: number; maxWaitMs: number } }>()));
-    const stats = results.map((r) => r.result);
-    const maxLevel = Math.max(...stats.map((s) => s.maxLevel));
-    expect(maxLevel).toBeLessThanOrEqual(3);
-    expect(maxLevel).toBe(3); // the capacity was actually reached: the check had teeth
-    for (const s of stats) {
-      expect(s.admitted).toBeGreaterThan(20);
-      expect(s.maxWaitMs).toBeLessThan(1500);
-    }
-    expect(Number(await ctx.client.get(probeKey))).toBe(0);
-  }, 30_000);
-
-  it('a token bucket shared by 4 processes never admits more than capacity + rate × T in any window T', async () => {
-    const name = uniqueName('mp-bucket');
-    const capacity = 5;
-    const every = 40; // 1 token per 40 ms
-    const workers = await Promise.all([0, 1, 2, 3].map(() => worker({ mode: 'bucket', name, capacity, refillIntervalMs: every, durationMs: 2000, loops: 2 })));
-    workers.forEach((w) => w.go());
-    const results = await Promise.all(workers.map((w) => w.next<{ result: { admissions: Array<[number, number]> } }>()));
-    // Each admission happened (on the server) somewhere in [sent, received], read on the host's
-    // monotonic clock. Counting only admissions surely inside [a, a + T) is a sound check.
-    const all = results.flatMap((r) => r.result.admissions).sort((x, y) => x[0] - y[0]);
-    const span = all.at(-1)![1] - all[0]![0];
-    expect(all.length).toBeGreaterThan(0.7 * (capacity + span / every)); // the bucket was kept busy
-    let worst = -Infinity;
-    for (const T of [1, every, 2 * every, 5 * every, 10 * every, 25 * every, span]) {
-      for (const [a] of all) {
-        const inside = all.filter(([s, r]) => s >= a && r < a + T).length;
-        worst = Math.max(worst, inside - (capacity + Math.ceil(T / every)));
+  /** Starts a worker process and waits until it is ready; `messages` yields what it sends after. */
+  async function worker(config: Record<string, unknown>) {
+    const child = spawn(process.execPath, ['--import', 'tsx', workerPath, JSON.stringify({ port: ctx.server.port, ...config })], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.push(child);
+    const messages: unknown[] = [];
+    const waiters: Array<() => void> = [];
+    child.on('message', (m) => {
+      messages.push(m);
+      waiters.splice(0).forEach((w) => w());
+    });
+    const next = async <T>(): Promise<T> => {
+      while (messages.length === 0) {
+        if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          child.once('exit', () => resolve());
+        });
       }
-    }
-    expect(worst).toBeLessThanOrEqual(0);
-    expect(all.length).toBeLessThanOrEqual(capacity + Math.ceil(span / every));
-  }, 30_000);
+      return messages.shift() as T;
+    };
+    await next();
+    return { child, next, go: () => child.send('go') };
+  }
 
-  it('a holder killed with SIGKILL loses its lease after leaseMs; the others go on', async () => {
-    const name = uniqueName('mp-kill');
-    const leaseMs = 600;
-    const holder = await worker({ mode: 'holder', name, capacity: 3, leaseMs });
-    holder.go();
-    expect(await holder.next()).toEqual({ held: true });
-    const s = new RedisSemaphore({ redis: ctx.connect(), name, capacity: 3, leaseMs });
-    expect(await s.tryAcquire(1)).toBeUndefined();
-    const exited = once(holder.child, 'exit');
-    holder.child.kill('SIGKILL');
-    await exited;
-    const t0 = performance.now();
-    const permit = await s.acquire(3);
-    const waited = performance.now() - t0;
-    // Renewed every leaseMs / 3, so the lease ends between 2/3 and 1 leaseMs after the kill.
-    expect(waited).toBeGreaterThanOrEqual(leaseMs / 2);
-    expect(waited).toBeLessThan(leaseMs + leaseMs / 3 + 300);
-    await permit[Symbol.asyncDispose]();
-    for (let i = 0; i < 5; i++) await s.run(() => undefined, { cost: 3 });
-    expect(await s.tryAcquire(3)).toBeDefined();
-  }, 30_000);
+  describe('tollgate/redis across 4 processes', () => {
+    it('a semaphore of capacity 3 is never held above 3 at once (checked by a counter outside the library), and nobody starves', async () => {
+      const name = uniqueName('mp-sem');
+      const probeKey = `probe:${name}`;
+      const workers = await Promise.all([0, 1, 2, 3].map(() => worker({ mode: 'semaphore', name, capacity: 3, durationMs: 2500, loops: 2, probeKey })));
+      workers.forEach((w) => w.go());
+      const results = await Promise.all(workers.map((w) => w.next<{ result: { admitted: number; maxLevel: number; maxWaitMs: number } }>()));
+      const stats = results.map((r) => r.result);
+      const maxLevel = Math.max(...stats.map((s) => s.maxLevel));
+      expect(maxLevel).toBeLessThanOrEqual(3);
+      expect(maxLevel).toBe(3); // the capacity was actually reached: the check had teeth
+      for (const s of stats) {
+        expect(s.admitted).toBeGreaterThan(20);
+        expect(s.maxWaitMs).toBeLessThan(1500);
+      }
+      expect(Number(await ctx.client.get(probeKey))).toBe(0);
+    }, 30_000);
+
+    it('a token bucket shared by 4 processes never admits more than capacity + rate × T in any window T', async () => {
+      const name = uniqueName('mp-bucket');
+      const capacity = 5;
+      const every = 40; // 1 token per 40 ms
+      const workers = await Promise.all([0, 1, 2, 3].map(() => worker({ mode: 'bucket', name, capacity, refillIntervalMs: every, durationMs: 2000, loops: 2 })));
+      workers.forEach((w) => w.go());
+      const results = await Promise.all(workers.map((w) => w.next<{ result: { admissions: Array<[number, number]> } }>()));
+      // Each admission happened (on the server) somewhere in [sent, received], read on the host's
+      // monotonic clock. Counting only admissions surely inside [a, a + T) is a sound check.
+      const all = results.flatMap((r) => r.result.admissions).sort((x, y) => x[0] - y[0]);
+      const span = all.at(-1)![1] - all[0]![0];
+      expect(all.length).toBeGreaterThan(0.7 * (capacity + span / every)); // the bucket was kept busy
+      let worst = -Infinity;
+      for (const T of [1, every, 2 * every, 5 * every, 10 * every, 25 * every, span]) {
+        for (const [a] of all) {
+          const inside = all.filter(([s, r]) => s >= a && r < a + T).length;
+          worst = Math.max(worst, inside - (capacity + Math.ceil(T / every)));
+        }
+      }
+      expect(worst).toBeLessThanOrEqual(0);
+      expect(all.length).toBeLessThanOrEqual(capacity + Math.ceil(span / every));
+    }, 30_000);
+
+    it('a holder killed with SIGKILL loses its lease after leaseMs; the others go on', async () => {
+      const name = uniqueName('mp-kill');
+      const leaseMs = 600;
+      const holder = await worker({ mode: 'holder', name, capacity: 3, leaseMs });
+      holder.go();
+      expect(await holder.next()).toEqual({ held: true });
+      const s = new RedisSemaphore({ unknownState: 'fresh', redis: ctx.connect(), name, capacity: 3, leaseMs });
+      expect(await s.tryAcquire(1)).toBeUndefined();
+      const exited = once(holder.child, 'exit');
+      holder.child.kill('SIGKILL');
+      await exited;
+      const t0 = performance.now();
+      const permit = await s.acquire(3);
+      const waited = performance.now() - t0;
+      // Renewed every leaseMs / 3, so the lease ends between 2/3 and 1 leaseMs after the kill.
+      expect(waited).toBeGreaterThanOrEqual(leaseMs / 2);
+      expect(waited).toBeLessThan(leaseMs + leaseMs / 3 + 300);
+      await permit[Symbol.asyncDispose]();
+      for (let i = 0; i < 5; i++) await s.run(() => undefined, { cost: 3 });
+      expect(await s.tryAcquire(3)).toBeDefined();
+    }, 30_000);
+  });
 });

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A port the OS just gave out and took back: free unless someone grabs it in between. */
 export async function freePort(): Promise<number> {
@@ -39,10 +42,11 @@ async function ping(port: number): Promise<boolean> {
  */
 export class RedisServer {
   #child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  /** `args`: more redis-server arguments (a config file first, `--replicaof`, cluster options). */
+  constructor(readonly port: number, readonly args: readonly string[] = []) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(args: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), args);
     await server.start();
     return server;
   }
@@ -54,7 +58,8 @@ export class RedisServer {
   async start(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'],
+      // Its own directory: a replica's full sync writes an RDB file there, never in the repo.
+      [...this.args, ...(this.args.includes('--dir') ? [] : ['--dir', this.#dir()]), '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'],
       { stdio: 'ignore' },
     );
     this.#child = child;
@@ -67,6 +72,16 @@ export class RedisServer {
       if (child.exitCode !== null || Date.now() > deadline) await Promise.race([failed, Promise.reject(new Error(`redis-server on port ${this.port} did not answer PING`))]);
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  #tmp: string | undefined;
+  #dir(): string {
+    return (this.#tmp ??= mkdtempSync(join(tmpdir(), 'tollgate-redis-')));
+  }
+
+  /** The process, to pause (SIGSTOP) or kill it. */
+  get child(): ChildProcess | undefined {
+    return this.#child;
   }
 
   async stop(): Promise<void> {

@@ -27,7 +27,7 @@ const send = (message: unknown) => new Promise<void>((resolve) => process.send!(
 const go = new Promise<void>((resolve) => process.once('message', () => resolve()));
 
 async function semaphore(): Promise<unknown> {
-  const s = new RedisSemaphore({ redis, name: config.name, capacity: config.capacity, leaseMs: config.leaseMs ?? 5_000 });
+  const s = new RedisSemaphore({ unknownState: 'fresh', redis, name: config.name, capacity: config.capacity, leaseMs: config.leaseMs ?? 5_000 });
   const end = performance.now() + config.durationMs!;
   let admitted = 0;
   let maxLevel = 0;
@@ -51,7 +51,7 @@ async function semaphore(): Promise<unknown> {
 }
 
 async function bucket(): Promise<unknown> {
-  const b = new RedisTokenBucket({ redis, name: config.name, capacity: config.capacity, refillIntervalMs: config.refillIntervalMs! });
+  const b = new RedisTokenBucket({ unknownState: 'fresh', redis, name: config.name, capacity: config.capacity, refillIntervalMs: config.refillIntervalMs! });
   const end = performance.now() + config.durationMs!;
   const admissions: Array<[number, number]> = [];
   const loop = async () => {
@@ -66,7 +66,7 @@ async function bucket(): Promise<unknown> {
 }
 
 async function holder(): Promise<void> {
-  const s = new RedisSemaphore({ redis, name: config.name, capacity: config.capacity, leaseMs: config.leaseMs! });
+  const s = new RedisSemaphore({ unknownState: 'fresh', redis, name: config.name, capacity: config.capacity, leaseMs: config.leaseMs! });
   await s.acquire(config.capacity);
   await send({ held: true });
   setInterval(() => {}, 1000); // hold until killed

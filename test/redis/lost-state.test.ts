@@ -1,0 +1,194 @@
+// Lost state is never extra capacity: keys deleted by hand (as eviction or a partial loss would),
+// all keys gone (FLUSHALL, a restart without persistence), and real LRU eviction under maxmemory.
+// The check is outside the library: each permit's belief interval (admitted → released, lost or
+// past its validity) from every client, summed at every instant.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { commandExists, requires } from '../support/requires.js';
+import { fromIoredis, RedisCreditSemaphore, type RedisPermit, RedisSemaphore, RedisSlidingWindow, RedisTokenBucket } from '../../src/redis/index.js';
+import { type Life, maxHeld } from './chaos.js';
+import { sleep, uniqueName, useRedis } from './helpers.js';
+import { RedisServer } from './server.js';
+
+const describeRedis = requires('redis-server', commandExists('redis-server'), 'apt-get install redis-server');
+const L = 600;
+
+/** Belief intervals of permits, on this process's clock. */
+function observer() {
+  const lives: Life[] = [];
+  const watch = (permit: RedisPermit): RedisPermit => {
+    const life: Life = { tag: permit.lease, cost: permit.cost, fence: permit.fencingToken, start: performance.now(), end: Infinity };
+    lives.push(life);
+    permit.signal.addEventListener('abort', () => (life.end = Math.min(life.end, performance.now(), permit.validUntil)));
+    const release = permit.release.bind(permit);
+    permit.release = () => {
+      life.end = Math.min(life.end, performance.now(), permit.validUntil);
+      release();
+    };
+    return permit;
+  };
+  const close = () => lives.map((l) => (l.end === Infinity ? { ...l, end: performance.now() } : l));
+  return { watch, close };
+}
+
+describeRedis('RedisSemaphore: keys lost while a holder holds', () => {
+  const ctx = useRedis();
+  const pair = (name: string, unknownState: 'wait' | 'fresh' = 'fresh') => [
+    new RedisSemaphore({ redis: ctx.connect(), name, capacity: 2, leaseMs: L, unknownState }),
+    new RedisSemaphore({ redis: ctx.connect(), name, capacity: 2, leaseMs: L, unknownState }),
+  ] as const;
+
+  for (const [key, index] of [['state (S)', 0], ['costs (C)', 3], ['leases (X)', 4]] as const) {
+    it(`the ${key} key deleted: nobody else is admitted until the holder's lease is over; the holder is told`, async () => {
+      const name = uniqueName(`lost-${index}`);
+      const [a, b] = pair(name);
+      const o = observer();
+      const held = o.watch(await a.acquire(2));
+      const lostAt = new Promise<number>((resolve) => held.signal.addEventListener('abort', () => resolve(performance.now())));
+      await ctx.client.del(a.keys[index]!);
+      const deletedAt = performance.now();
+      expect(await b.tryAcquire(1)).toBeUndefined();
+      const next = o.watch(await b.acquire(2, { maxWaitMs: 5_000 }));
+      const admittedAt = performance.now();
+      // Told at its next renewal (≤ leaseMs / 3), long before anyone else got in.
+      expect((await lostAt) - deletedAt).toBeLessThan(L / 3 + 150);
+      expect(held.lost).toBe(true);
+      expect(admittedAt).toBeGreaterThanOrEqual(held.validUntil);
+      expect(next.fencingToken).toBeGreaterThan(held.fencingToken);
+      next.release();
+      expect(maxHeld(o.close())).toBe(2);
+    });
+  }
+
+  it('the guard key deleted alone changes nothing: the holder keeps its lease, nobody else gets in', async () => {
+    const [a, b] = pair(uniqueName('lost-guard'));
+    const held = await a.acquire(2);
+    await ctx.client.del(a.keys[5]!);
+    await sleep(L + 100); // renewed meanwhile
+    expect(held.lost).toBe(false);
+    expect(await b.tryAcquire(1)).toBeUndefined();
+    await held[Symbol.asyncDispose]();
+    expect(await b.tryAcquire(2)).toBeDefined();
+  });
+
+  it('every key gone (as after FLUSHALL or a restart): by default nobody is admitted for leaseMs; the holder is told', async () => {
+    const name = uniqueName('lost-all');
+    const [a] = pair(name);
+    const [, b] = pair(name, 'wait');
+    const o = observer();
+    const held = o.watch(await a.acquire(2));
+    await ctx.client.del(...a.keys);
+    const t0 = performance.now();
+    const next = o.watch(await b.acquire(1, { maxWaitMs: 5_000 }));
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(L - 20);
+    expect(held.lost).toBe(true);
+    expect(next.fencingToken).toBeGreaterThan(held.fencingToken); // from the server's clock: still increasing
+    next.release();
+    expect(maxHeld(o.close())).toBeLessThanOrEqual(2);
+  });
+
+  it("every key gone with unknownState 'fresh': admitted at once (the documented risk), and the holder is told at its next renewal", async () => {
+    const name = uniqueName('lost-all-fresh');
+    const [a, b] = pair(name, 'fresh');
+    const held = await a.acquire(2);
+    const lostAt = new Promise<number>((resolve) => held.signal.addEventListener('abort', () => resolve(performance.now())));
+    await ctx.client.del(...a.keys);
+    const t0 = performance.now();
+    const next = await b.acquire(2, { maxWaitMs: 5_000 });
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect((await lostAt) - t0).toBeLessThan(L / 3 + 150);
+    next.release();
+  });
+
+  it("a credit semaphore's refunds key deleted: the credits still due are never handed out early", async () => {
+    const name = uniqueName('lost-refunds');
+    const make = () => new RedisCreditSemaphore({ redis: ctx.connect(), name, capacity: 10, leaseMs: L, refundMs: 500, unknownState: 'fresh' });
+    const [a, b] = [make(), make()];
+    (await a.acquire(10)).release(); // 10 credits due back in 500 ms
+    await sleep(50);
+    await ctx.client.del(a.keys[6]!);
+    const t0 = performance.now();
+    expect(await b.tryAcquire(1)).toBeUndefined();
+    const permit = await b.acquire(10, { maxWaitMs: 3_000 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(450 - 40);
+    permit.release();
+  });
+
+  it("a sliding window's admissions key deleted: the window counts as full for windowMs", async () => {
+    const name = uniqueName('lost-window');
+    const w = new RedisSlidingWindow({ redis: ctx.connect(), name, limit: 2, windowMs: 300, unknownState: 'fresh' });
+    expect(await w.tryAcquire(2)).toBeDefined();
+    await ctx.client.del(w.keys[6]!);
+    expect(await w.tryAcquire(1)).toBeUndefined();
+    await sleep(330);
+    expect(await w.tryAcquire(2)).toBeDefined();
+  });
+
+  it('a token bucket whose state is lost restarts empty, never with a fresh burst', async () => {
+    const name = uniqueName('lost-bucket');
+    const bucket = new RedisTokenBucket({ redis: ctx.connect(), name, capacity: 3, refillIntervalMs: 200, unknownState: 'fresh' });
+    for (let i = 0; i < 3; i++) expect(await bucket.tryAcquire()).toBeDefined();
+    await ctx.client.del(bucket.keys[0]!);
+    expect(await bucket.tryAcquire()).toBeUndefined();
+    await sleep(230);
+    expect(await bucket.tryAcquire()).toBeDefined();
+    expect(await bucket.tryAcquire()).toBeUndefined();
+  });
+});
+
+describeRedis('RedisSemaphore under real eviction (maxmemory + allkeys-lru)', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    admin = new Redis(server.port, '127.0.0.1');
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+
+  it('keys evicted while a holder holds never admit anyone beyond the capacity', async () => {
+    const connections: Redis[] = [];
+    const connect = () => {
+      const c = new Redis(server.port, '127.0.0.1');
+      const s = c.duplicate();
+      connections.push(c, s);
+      return fromIoredis(c, { subscriber: s });
+    };
+    try {
+      const name = uniqueName('evict');
+      const a = new RedisSemaphore({ redis: connect(), name, capacity: 1, leaseMs: L, unknownState: 'fresh' });
+      const b = new RedisSemaphore({ redis: connect(), name, capacity: 1, leaseMs: L });
+      const o = observer();
+      const held = o.watch(await a.acquire());
+      const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+      await admin.config('SET', 'maxmemory', String(used + 2_000_000));
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const junk = 'x'.repeat(10_000);
+      const present = () => Promise.all(a.keys.map((k) => admin.exists(k))).then((e) => e.reduce((x, y) => x + y, 0));
+      const before = await present();
+      expect(before).toBe(4); // S, C, X, G (nobody queued)
+      let evicted = false;
+      for (let i = 0; i < 20_000 && !evicted; i++) {
+        await admin.set(`junk:${i}`, junk);
+        if (i % 20 === 19) evicted = (await present()) < before;
+      }
+      expect(evicted).toBe(true); // the test had teeth: some of the limiter's keys went
+      await admin.config('SET', 'maxmemory', '0');
+      // Whichever keys went, b gets in only once a's lease is over: lost (told), or released.
+      const waiting = b.acquire(1, { maxWaitMs: 5_000 });
+      await sleep(2 * L);
+      const releasedAt = performance.now();
+      if (!held.lost) held.release();
+      const next = o.watch(await waiting);
+      if (performance.now() < releasedAt) expect(held.lost).toBe(true);
+      next.release();
+      expect(maxHeld(o.close())).toBe(1);
+      a.close();
+      b.close();
+    } finally {
+      for (const c of connections) c.disconnect();
+    }
+  });
+});
