@@ -2,7 +2,7 @@
 // hasCapacity(c) ⇔ (c <= available, nobody queued, not paused) ⇔ (retryAfterMs(c) === 0, nobody
 // queued, not paused); available <= capacity always. History does not leak: what a limiter can
 // pay depends on its state, never on the order that led there (reading never changes a later
-// admission is checked by test/exact/liveness.test.ts, which runs every history twice).
+// admission: every history run twice, here and in test/exact/liveness.test.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, CreditSemaphore, LeakyBucketLimiter, SlidingWindowLimiter, Throttle, TokenBucket, VirtualClock } from '../../src/index.js';
@@ -66,6 +66,31 @@ describe('one answer at random states (docs/semantics.md §16)', () => {
       { seed: SEED, numRuns: 500 },
     );
   });
+});
+
+describe('reading never changes a later admission (docs/semantics.md §16)', () => {
+  for (const kind of KINDS) {
+    it(`${kind}: the same history run twice, once reading tokens/level/used/available/stats()/retryAfterMs at every step, admits the same at the same instants`, async () => {
+      await fc.assert(
+        fc.asyncProperty(configs[kind], fc.array(op, { minLength: 10, maxLength: 40, size: 'max' }), async (config, ops) => {
+          const plain = new Run(config);
+          const reading = new Run(config, true);
+          for (const o of ops) {
+            await plain.step(o);
+            await reading.step(o);
+            expect(reading.log).toEqual(plain.log);
+            expect(reading.limiter.pending).toBe(plain.limiter.pending);
+          }
+          await plain.clock.advance(5_000.5);
+          await reading.clock.advance(5_000.5);
+          expect(reading.log).toEqual(plain.log);
+          plain.limiter.close();
+          reading.limiter.close();
+        }),
+        { seed: SEED, numRuns: runs(20) },
+      );
+    });
+  }
 });
 
 describe('history does not leak (docs/semantics.md §16)', () => {
