@@ -1,23 +1,19 @@
-// Direct tests of the deadline heap, for what mutation testing showed the limiter-level suites
-// left unpinned: its live count, the strict/non-strict boundary of `due`, `clear`, and the
-// rebuild that drops waiters who left once most of the heap is stale (it runs only past 64
-// entries, and must leave a valid heap of whatever is still queued, down to one waiter).
+// Direct tests of the deadline heap: its live count, `popDue(limit, strict)` at the boundary,
+// queue order on equal deadlines (docs/semantics.md §7.3: the waiter blocking the others leaves
+// first), `clear`, and the rebuild that drops waiters who left once most of the heap is stale.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeadlineHeap } from '../../src/core/deadline-heap.js';
-import { Waiter } from '../../src/core/waiter-queue.js';
-
-/** A waiter as the queue leaves it while queued (`pos >= 0`); `leave` marks it gone, as the queue would. */
-function queued(deadline: number): Waiter {
-  const waiter = new Waiter(1, undefined, 0, 0, deadline, () => {});
-  waiter.pos = 0;
-  return waiter;
-}
-
-function leave(waiter: Waiter): void {
-  waiter.pos = -1;
-}
+import type { Waiter } from '../../src/core/waiter.js';
+import { leave, queuedWith as queued } from './waiters.js';
 
 const deadlines = (waiters: Waiter[]) => waiters.map((w) => w.deadline);
+
+function popAll(heap: DeadlineHeap, limit: number, strict = false): Waiter[] {
+  const out: Waiter[] = [];
+  for (let w = heap.popDue(limit, strict); w !== undefined; w = heap.popDue(limit, strict)) out.push(w);
+  return out;
+}
 
 describe('DeadlineHeap', () => {
   it('size counts the waiters pushed and not yet forgotten', () => {
@@ -33,17 +29,24 @@ describe('DeadlineHeap', () => {
     expect(heap.size).toBe(2);
   });
 
-  it('due takes deadlines at or before now, or only before now when strict', () => {
+  it('popDue takes a deadline at or before the limit, or only before it when strict', () => {
     const heap = new DeadlineHeap();
     heap.push(queued(10));
     heap.push(queued(20));
-    expect(heap.due(9)).toEqual([]);
-    expect(heap.due(10, true)).toEqual([]);
-    expect(deadlines(heap.due(10))).toEqual([10]);
-    expect(heap.due(20, true)).toEqual([]);
-    expect(deadlines(heap.due(20.5, true))).toEqual([20]);
+    expect(heap.popDue(9, false)).toBeUndefined();
+    expect(heap.popDue(10, true)).toBeUndefined();
+    expect(heap.popDue(10, false)?.deadline).toBe(10);
+    expect(heap.popDue(20, true)).toBeUndefined();
+    expect(heap.popDue(20.5, true)?.deadline).toBe(20);
     expect(heap.next()).toBe(Infinity);
-    expect(heap.size).toBe(2); // due waiters stay counted until `forget`
+    expect(heap.size).toBe(2); // popped waiters stay counted until `forget`
+  });
+
+  it('a fractional deadline: due strictly before the next whole ms', () => {
+    const heap = new DeadlineHeap();
+    heap.push(queued(2.5));
+    expect(heap.popDue(2.5, true)).toBeUndefined();
+    expect(heap.popDue(3, true)?.deadline).toBe(2.5);
   });
 
   it('gives deadlines earliest first whatever the push order, skipping waiters that left', () => {
@@ -54,8 +57,19 @@ describe('DeadlineHeap', () => {
     leave(waiters[3]!); // 10
     leave(waiters[5]!); // 30
     expect(heap.next()).toBe(20);
-    expect(deadlines(heap.due(45))).toEqual([20, 40]);
-    expect(deadlines(heap.due(Infinity))).toEqual([50, 60, 70, 80, 90]);
+    expect(deadlines(popAll(heap, 45))).toEqual([20, 40]);
+    expect(deadlines(popAll(heap, Infinity))).toEqual([50, 60, 70, 80, 90]);
+  });
+
+  it('equal deadlines come out in queue order: higher priority first, then arrival', () => {
+    const heap = new DeadlineHeap();
+    const first = queued(100);
+    const second = queued(100);
+    const urgent = queued(100, { priority: 5 });
+    const sooner = queued(50, { priority: -1 });
+    for (const w of [second, first, urgent, sooner]) heap.push(w);
+    expect(popAll(heap, 100)).toEqual([sooner, urgent, first, second]);
+    expect(popAll(heap, Infinity)).toEqual([]);
   });
 
   it('clear forgets every waiter, still queued or not', () => {
@@ -66,32 +80,26 @@ describe('DeadlineHeap', () => {
     heap.clear();
     expect(heap.size).toBe(0);
     expect(heap.next()).toBe(Infinity);
-    expect(heap.due(Infinity)).toEqual([]);
+    expect(heap.popDue(Infinity, false)).toBeUndefined();
   });
 
   it('after a clear, orders only the waiters pushed since', () => {
     const heap = new DeadlineHeap();
     heap.push(queued(7));
     heap.clear();
-    // No read between the clear and these pushes (a read drops a leftover entry sitting on top):
-    // this run's sift-ups and sift-downs would carry a leftover to where it hides the earliest
-    // deadline (15) below a later one.
     for (const d of [1, 10, 20]) heap.push(queued(d));
-    expect(deadlines(heap.due(1))).toEqual([1]);
+    expect(deadlines(popAll(heap, 1))).toEqual([1]);
     for (const d of [30, 40, 15, 5]) heap.push(queued(d));
-    expect(deadlines(heap.due(5))).toEqual([5]);
+    expect(deadlines(popAll(heap, 5))).toEqual([5]);
     heap.push(queued(50));
-    expect(deadlines(heap.due(10))).toEqual([10]);
+    expect(deadlines(popAll(heap, 10))).toEqual([10]);
     expect(heap.next()).toBe(15);
-    expect(deadlines(heap.due(Infinity))).toEqual([15, 20, 30, 40, 50]);
+    expect(deadlines(popAll(heap, Infinity))).toEqual([15, 20, 30, 40, 50]);
     expect(heap.size).toBe(8);
   });
 
   describe('rebuild once most of the heap is stale', () => {
-    /**
-     * 66 waiters, all but `late` (50) and `early` (3) about to leave; those two sit where, once
-     * the stale ones are filtered out, 50 ends up above 3 unless the rest is heapified again.
-     */
+    /** 66 waiters, all but `late` (50) and `early` (3) about to leave, placed so a rebuild must heapify again. */
     function staleHeap(): { heap: DeadlineHeap; stale: Waiter[]; late: Waiter; early: Waiter } {
       const heap = new DeadlineHeap();
       const stale: Waiter[] = [];
@@ -99,11 +107,11 @@ describe('DeadlineHeap', () => {
         heap.push(w);
         return w;
       };
-      stale.push(push(queued(1))); // index 0
-      const late = push(queued(50)); // index 1
-      stale.push(push(queued(2))); // index 2
-      stale.push(push(queued(100)), push(queued(100))); // indexes 3, 4
-      const early = push(queued(3)); // index 5, below the 2
+      stale.push(push(queued(1)));
+      const late = push(queued(50));
+      stale.push(push(queued(2)));
+      stale.push(push(queued(100)), push(queued(100)));
+      const early = push(queued(3));
       for (let i = 0; i < 60; i++) stale.push(push(queued(200)));
       return { heap, stale, late, early };
     }
@@ -114,7 +122,7 @@ describe('DeadlineHeap', () => {
       for (let i = 0; i < stale.length; i++) heap.forget();
       expect(heap.size).toBe(2);
       expect(heap.next()).toBe(3);
-      expect(heap.due(Infinity)).toEqual([early, late]);
+      expect(popAll(heap, Infinity)).toEqual([early, late]);
       expect(heap.next()).toBe(Infinity);
     });
 
@@ -125,27 +133,51 @@ describe('DeadlineHeap', () => {
       for (let i = 0; i <= stale.length; i++) heap.forget();
       expect(heap.size).toBe(1);
       expect(heap.next()).toBe(3);
-      expect(heap.due(3)).toEqual([early]);
-      expect(heap.next()).toBe(Infinity);
-      expect(heap.due(Infinity)).toEqual([]);
+      expect(popAll(heap, 3)).toEqual([early]);
+      expect(popAll(heap, Infinity)).toEqual([]);
     });
+  });
 
-    it('waiters leaving one at a time from anywhere: the rest still come due earliest first', () => {
-      const heap = new DeadlineHeap();
-      // Deadlines 0..99 pushed in a scrambled order (37 is coprime with 100).
-      const waiters = Array.from({ length: 100 }, (_, i) => queued((i * 37) % 100));
-      for (const w of waiters) heap.push(w);
-      const survivors = new Set([3, 17, 42, 58, 64, 71, 88, 99]);
-      let left = 0;
-      for (const w of waiters) {
-        if (survivors.has(w.deadline)) continue;
-        leave(w);
-        heap.forget();
-        if (++left % 23 === 0) expect(heap.next()).toBe(Math.min(...waiters.filter((x) => x.queued).map((x) => x.deadline)));
-      }
-      expect(heap.size).toBe(8);
-      expect(deadlines(heap.due(60))).toEqual([3, 17, 42, 58]);
-      expect(deadlines(heap.due(Infinity))).toEqual([64, 71, 88, 99]);
-    });
+  it('matches a sorted-list model under random pushes, leaves and pops', () => {
+    type Op = { t: 'push'; d: number; p: number } | { t: 'leave'; k: number } | { t: 'pop'; limit: number; strict: boolean };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ t: fc.constant('push' as const), d: fc.integer({ min: 0, max: 40 }), p: fc.integer({ min: -1, max: 1 }) }) },
+      { weight: 3, arbitrary: fc.record({ t: fc.constant('leave' as const), k: fc.nat() }) },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('pop' as const), limit: fc.integer({ min: 0, max: 40 }), strict: fc.boolean() }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const heap = new DeadlineHeap();
+        let live: Waiter[] = [];
+        const order = (a: Waiter, b: Waiter) => a.deadline - b.deadline || b.priority - a.priority || a.seq - b.seq;
+        for (const o of ops) {
+          if (o.t === 'push') {
+            const w = queued(o.d, { priority: o.p });
+            heap.push(w);
+            live.push(w);
+          } else if (o.t === 'leave') {
+            if (live.length === 0) continue;
+            const w = live[o.k % live.length]!;
+            leave(w);
+            heap.forget();
+            live = live.filter((x) => x !== w);
+          } else {
+            live.sort(order);
+            const first = live[0];
+            const expected = first !== undefined && (first.deadline < o.limit || (!o.strict && first.deadline === o.limit)) ? first : undefined;
+            const got = heap.popDue(o.limit, o.strict);
+            expect(got).toBe(expected);
+            if (got !== undefined) {
+              leave(got);
+              heap.forget();
+              live.shift();
+            }
+          }
+          expect(heap.size).toBe(live.length);
+          expect(heap.next()).toBe(live.length === 0 ? Infinity : Math.min(...live.map((w) => w.deadline)));
+        }
+      }),
+      { seed: 3, numRuns: 200 },
+    );
   });
 });

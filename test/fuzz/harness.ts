@@ -11,6 +11,9 @@ import {
   LeakyBucketLimiter,
   LimiterClosedError,
   MaxWaitExceededError,
+  QueueClearedError,
+  QueueFullError,
+  SlidingWindowLimiter,
   Throttle,
   TokenBucket,
   VirtualClock,
@@ -43,7 +46,7 @@ export async function assertProperty<T>(name: string, property: fc.IAsyncPropert
 
 // ---------------------------------------------------------------- limiter configurations
 
-export type Kind = 'credit' | 'concurrency' | 'leaky' | 'token' | 'throttle';
+export type Kind = 'credit' | 'concurrency' | 'leaky' | 'token' | 'sliding' | 'throttle';
 
 export interface Config {
   kind: Kind;
@@ -59,6 +62,9 @@ const common = {
   admission: fc.constantFrom(undefined, 'fifo', 'opportunistic'),
   maxBypass: fc.constantFrom(undefined, undefined, 0, 1, 3),
   maxWaitMs: fc.constantFrom(undefined, undefined, undefined, 0, 5, 12.5, 40),
+  // docs/semantics.md §11.2: a bounded queue, rejecting the newcomer or dropping the oldest of the lowest priority.
+  maxPending: fc.constantFrom(undefined, undefined, undefined, 1, 3, 8),
+  overflow: fc.constantFrom(undefined, 'reject', 'drop-oldest'),
 };
 const start = fc.constantFrom(0, 0, 1_000_003, 1_717_171_717_171);
 const halves = (min: number, max: number) => fc.integer({ min: min * 2, max: max * 2 }).map((n) => n / 2);
@@ -86,12 +92,13 @@ export const configs: Record<Kind, fc.Arbitrary<Config>> = {
       .record({ capacity: fc.integer({ min: 1, max: 8 }), refillAmount: fc.constantFrom(undefined, 1, 2, 0.5), refillIntervalMs: fc.constantFrom(1, 10, 33), initial: fc.nat(10) })
       .map(({ initial, ...o }) => ({ ...o, initialTokens: initial > o.capacity ? undefined : initial })),
   ),
+  sliding: withCommon('sliding', fc.record({ limit: fc.oneof(fc.integer({ min: 1, max: 8 }), halves(0.5, 4)), windowMs: fc.constantFrom(1, 7, 100, 1_000, 2.5) })),
   throttle: withCommon(
     'throttle',
     fc.oneof(
-      fc.record({ rate: fc.integer({ min: 1, max: 8 }), periodMs: fc.constantFrom(undefined, 10, 50), concurrency: fc.constantFrom(undefined, 0, 1, 2, 4) }),
+      fc.record({ rate: fc.integer({ min: 1, max: 8 }), periodMs: fc.constantFrom(undefined, 10, 50), kind: fc.constantFrom(undefined, 'sliding', 'leaky'), concurrency: fc.constantFrom(undefined, 0, 1, 2, 4) }),
       fc.record({
-        limits: fc.array(fc.record({ rate: fc.integer({ min: 1, max: 8 }), periodMs: fc.constantFrom(undefined, 5, 40, 300) }), { minLength: 1, maxLength: 3 }),
+        limits: fc.array(fc.record({ rate: fc.integer({ min: 1, max: 8 }), periodMs: fc.constantFrom(undefined, 5, 40, 300), kind: fc.constantFrom(undefined, 'sliding', 'leaky') }), { minLength: 1, maxLength: 3 }),
         concurrency: fc.constantFrom(undefined, 0, 1, 3),
       }),
     ),
@@ -101,13 +108,14 @@ export const configs: Record<Kind, fc.Arbitrary<Config>> = {
 // ---------------------------------------------------------------- operations
 
 export type Op =
-  | { t: 'acquire'; cost: number; signal: 'none' | 'fresh' | number; maxWaitMs: number | undefined; refundMs: number | undefined; via: 'acquire' | 'run' | 'transact'; fn: 'defer' | 'throw' | 'value' }
+  | { t: 'acquire'; cost: number; signal: 'none' | 'fresh' | number; maxWaitMs: number | undefined; refundMs: number | undefined; via: 'acquire' | 'run' | 'transact'; fn: 'defer' | 'throw' | 'value'; priority?: number }
   | { t: 'burst'; n: number; cost: number; maxWaitMs: number | undefined; abortable: boolean }
   | { t: 'try'; cost: number }
   | { t: 'abort'; k: number }
   | { t: 'release'; k: number; how: 'release' | 'dispose' | 'asyncDispose' }
   | { t: 'finish'; k: number; ok: boolean }
   | { t: 'pause'; ms: number }
+  | { t: 'clear'; reason: boolean }
   | { t: 'close'; reason: boolean; dispose: boolean }
   | { t: 'advance'; ms: number };
 
@@ -130,6 +138,7 @@ export function operations(maxLength: number, opts: { close?: boolean } = {}): f
         refundMs: fc.constantFrom(undefined, undefined, 0, 3, 20),
         via: fc.constantFrom('acquire' as const, 'acquire' as const, 'run' as const, 'transact' as const),
         fn: fc.constantFrom('defer' as const, 'defer' as const, 'throw' as const, 'value' as const),
+        priority: fc.constantFrom(undefined, undefined, undefined, -1, 0, 2),
       }),
     },
     {
@@ -147,6 +156,7 @@ export function operations(maxLength: number, opts: { close?: boolean } = {}): f
     { weight: 15, arbitrary: fc.record({ t: fc.constant('release' as const), k: fc.nat(), how: fc.constantFrom('release' as const, 'dispose' as const, 'asyncDispose' as const) }) },
     { weight: 6, arbitrary: fc.record({ t: fc.constant('finish' as const), k: fc.nat(), ok: fc.boolean() }) },
     { weight: 3, arbitrary: fc.record({ t: fc.constant('pause' as const), ms: fc.constantFrom(0, 1, 15, 60, 2 ** 31 + 5) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('clear' as const), reason: fc.boolean() }) },
     { weight: opts.close === false ? 0 : 1, arbitrary: fc.record({ t: fc.constant('close' as const), reason: fc.boolean(), dispose: fc.boolean() }) },
     { weight: 18, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.oneof(fc.constantFrom(0, 1, 1, 2, 5), fc.integer({ min: 1, max: 120 })) }) },
   );
@@ -155,7 +165,7 @@ export function operations(maxLength: number, opts: { close?: boolean } = {}): f
 
 // ---------------------------------------------------------------- the model run
 
-type AnyLimiter = CreditSemaphore | ConcurrencySemaphore | LeakyBucketLimiter | TokenBucket | Throttle;
+type AnyLimiter = CreditSemaphore | ConcurrencySemaphore | LeakyBucketLimiter | TokenBucket | SlidingWindowLimiter | Throttle;
 
 interface Call {
   id: number;
@@ -179,6 +189,9 @@ interface Call {
   held?: boolean;
   /** Queued when the limiter was closed; with the reason given to `close`. */
   closedWhileQueued?: { reason: unknown };
+  /** Queued when `clear` was called, with the reason given. */
+  clearedWhileQueued?: { reason: unknown };
+  priority: number;
   /** retryAfterMs(cost) read just before the call. */
   retryAfter: number;
 }
@@ -192,6 +205,44 @@ interface Held {
   permit: Permit;
   cost: number;
   released: boolean;
+}
+
+/** An independent reference of one rate limit: a leaky level, or a sliding window's admissions. */
+export interface RateModel {
+  kind: 'leaky' | 'sliding';
+  rate: number;
+  periodMs: number;
+  /** Leaky: cost × periodMs in the bucket at `at`. */
+  fill: number;
+  at: number;
+  /** Sliding: admissions still in the window, oldest first (same-instant admissions share one entry). */
+  window: { at: number; cost: number }[];
+}
+
+function rateModel(kind: 'leaky' | 'sliding', rate: number, periodMs: number, start: number): RateModel {
+  return { kind, rate, periodMs, fill: 0, at: start, window: [] };
+}
+
+/** The level (leaky) or the cost admitted in the window ending at `now` (sliding: freed at exactly at + periodMs). */
+function usedAt(r: RateModel, now: number): number {
+  if (r.kind === 'leaky') return Math.max(0, r.fill - (now - r.at) * r.rate) / r.periodMs;
+  let used = 0;
+  for (const w of r.window) if (w.at + r.periodMs > now) used += w.cost;
+  return used;
+}
+
+function admitInto(r: RateModel, at: number, cost: number): void {
+  if (r.kind === 'leaky') {
+    r.fill = Math.max(0, r.fill - (at - r.at) * r.rate) + cost * r.periodMs;
+    r.at = at;
+    return;
+  }
+  while (r.window.length > 0 && r.window[0]!.at + r.periodMs <= at) r.window.shift();
+  const last = r.window.at(-1);
+  if (last !== undefined && Math.floor(last.at) === Math.floor(at)) {
+    last.at = at;
+    last.cost += cost;
+  } else r.window.push({ at, cost });
 }
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -213,6 +264,8 @@ export class ModelRun {
   readonly #bypassed = new Map<number, number>();
   /** How many later arrivals may pass a waiter: 0 in fifo mode, `maxBypass` (or unbounded) otherwise. */
   readonly #bypassLimit: number;
+  /** The maxBypass option (docs/semantics.md §11.1: it bounds passes by higher priorities too). */
+  readonly #maxBypass: number | undefined;
   readonly held: Held[] = [];
   readonly controllers: Controller[] = [];
   readonly pool: (Controller | undefined)[] = [undefined, undefined, undefined];
@@ -221,7 +274,7 @@ export class ModelRun {
   readonly fifo: boolean;
   readonly defaultRefund: number;
   readonly defaultMaxWait: number | undefined;
-  readonly rates: { rate: number; periodMs: number; fill: number; at: number }[] = [];
+  readonly rates: RateModel[] = [];
   readonly token: { capacity: number; amount: number; interval: number; tokens: number; last: number } | undefined;
   readonly concurrency: number;
   pausedUntil = -Infinity;
@@ -248,16 +301,21 @@ export class ModelRun {
         break;
       case 'leaky':
         this.limiter = new LeakyBucketLimiter(o as any);
-        this.rates.push({ rate: opts.maxRate, periodMs: opts.periodMs ?? 60_000, fill: 0, at: config.start });
+        this.rates.push(rateModel('leaky', opts.maxRate, opts.periodMs ?? 60_000, config.start));
         break;
       case 'token':
         this.limiter = new TokenBucket(o as any);
         token = { capacity: opts.capacity, amount: opts.refillAmount ?? 1, interval: opts.refillIntervalMs, tokens: opts.initialTokens ?? opts.capacity, last: config.start };
         break;
+      case 'sliding':
+        this.limiter = new SlidingWindowLimiter(o as any);
+        this.rates.push(rateModel('sliding', opts.limit, opts.windowMs, config.start));
+        break;
       case 'throttle':
         this.limiter = new Throttle(o as any);
-        for (const l of opts.limits ?? [{ rate: opts.rate, periodMs: opts.periodMs }]) {
-          this.rates.push({ rate: l.rate, periodMs: l.periodMs ?? 1_000, fill: 0, at: config.start });
+        // Throttle's limits are sliding windows unless they say 'leaky' (docs/semantics.md §8).
+        for (const l of opts.limits ?? [{ rate: opts.rate, periodMs: opts.periodMs, kind: opts.kind }]) {
+          this.rates.push(rateModel(l.kind ?? 'sliding', l.rate, l.periodMs ?? 1_000, config.start));
         }
         break;
       default:
@@ -265,10 +323,11 @@ export class ModelRun {
     }
     this.token = token;
     this.capacity =
-      config.kind === 'leaky' ? opts.maxRate : config.kind === 'throttle' ? Math.min(...this.rates.map((r) => r.rate)) : opts.capacity;
+      config.kind === 'leaky' ? opts.maxRate : config.kind === 'sliding' ? opts.limit : config.kind === 'throttle' ? Math.min(...this.rates.map((r) => r.rate)) : opts.capacity;
     const defaultAdmission = config.kind === 'credit' ? 'opportunistic' : 'fifo';
     this.fifo = (opts.admission ?? defaultAdmission) === 'fifo' || opts.maxBypass === 0;
     this.#bypassLimit = this.fifo ? 0 : (opts.maxBypass ?? Infinity);
+    this.#maxBypass = opts.maxBypass;
     process.on('unhandledRejection', this.#onUnhandled);
   }
 
@@ -349,6 +408,16 @@ export class ModelRun {
         if (!already) for (const call of queued) call.closedWhileQueued = { reason: op.dispose ? undefined : reason };
         break;
       }
+      case 'clear': {
+        const reason = op.reason ? new Error(`cleared at ${this.now}`) : undefined;
+        const queued = this.#queued();
+        this.limiter.clear(reason);
+        expect(this.limiter.pending).toBe(0);
+        expect(this.clock.pendingTimers).toBe(0);
+        this.#expectNoListeners();
+        if (!this.closed) for (const call of queued) call.clearedWhileQueued = { reason };
+        break;
+      }
       case 'advance':
         await this.clock.advance(op.ms);
         break;
@@ -385,8 +454,9 @@ export class ModelRun {
       started: false,
       checked: false,
       retryAfter: op.cost <= this.capacity ? this.limiter.retryAfterMs(op.cost) : NaN,
+      priority: op.priority ?? 0,
     };
-    const options = strip({ signal: controller?.controller.signal, maxWaitMs: op.maxWaitMs, refundMs, id });
+    const options = strip({ signal: controller?.controller.signal, maxWaitMs: op.maxWaitMs, refundMs, id, priority: op.priority });
     const stateBefore = this.#snapshot();
     let promise: Promise<unknown>;
     if (via === 'acquire') promise = this.limiter.acquire(op.cost, options);
@@ -473,6 +543,10 @@ export class ModelRun {
     return { cost, count };
   }
 
+  #unreleased(): number {
+    return this.held.filter((h) => !h.released).length + this.calls.filter((c) => c.running).length;
+  }
+
   #snapshot() {
     const l = this.limiter;
     return {
@@ -506,7 +580,8 @@ export class ModelRun {
     // Every abort listener belongs to a queued waiter.
     const waiting = new Map<Controller, number>();
     for (const call of queued) if (call.controller) waiting.set(call.controller, (waiting.get(call.controller) ?? 0) + 1);
-    for (const c of this.controllers) expect(getEventListeners(c.controller.signal, 'abort')).toHaveLength(waiting.get(c) ?? 0);
+    // One listener per signal, however many waiters share it (docs/semantics.md §16).
+    for (const c of this.controllers) expect(getEventListeners(c.controller.signal, 'abort')).toHaveLength(waiting.has(c) ? 1 : 0);
 
     // One timer at most; none with nobody waiting or once closed; one whenever a wake-up is owed.
     const timers = this.clock.pendingTimers;
@@ -528,7 +603,12 @@ export class ModelRun {
     expect(stats.timedOut).toBe(count('timeout'));
     expect(stats.aborted).toBe(count('aborted'));
     expect(stats.pausedUntil).toBe(now < this.pausedUntil ? this.pausedUntil : undefined);
+    // A zero-cost permit took nothing: its release is not an event (docs/semantics.md §5.2).
     expect(count('released')).toBe(this.#released);
+    // docs/semantics.md §11: held is the cost of unreleased permits, running their number (zero-cost ones included).
+    expect(stats.rejected).toBe(count('rejected'));
+    expect(close(stats.held, heldCost, this.capacity), `stats.held ${stats.held} != ${heldCost}`).toBe(true);
+    expect(stats.running).toBe(this.#unreleased());
 
     if (this.semaphore) {
       const refunding = l instanceof CreditSemaphore ? l.refunding : 0;
@@ -542,7 +622,7 @@ export class ModelRun {
     }
     if (l instanceof Throttle) {
       const slotsFull = this.concurrency > 0 && heldCount >= this.concurrency;
-      const rateRoom = Math.min(...this.rates.map((r) => r.rate - Math.max(0, r.fill - (now - r.at) * r.rate) / r.periodMs));
+      const rateRoom = Math.min(...this.rates.map((r) => r.rate - usedAt(r, now)));
       expect(close(available, slotsFull ? 0 : rateRoom, this.capacity), `throttle available ${available}`).toBe(true);
       expect(l.running).toBe(this.concurrency > 0 ? heldCount : 0);
       if (this.concurrency > 0) expect(l.running).toBeLessThanOrEqual(this.concurrency);
@@ -552,7 +632,8 @@ export class ModelRun {
     const full =
       this.semaphore ? heldCost === 0 && (l instanceof CreditSemaphore ? l.refunding === 0 : true)
       : l instanceof TokenBucket ? l.tokens >= this.token!.capacity
-      : this.rates.every((r) => r.fill - (now - r.at) * r.rate <= 0) && heldCount * (this.concurrency > 0 ? 1 : 0) === 0;
+      : // A Throttle always counts its running permits (an unlimited concurrency is Infinity slots): one held is not idle.
+        this.rates.every((r) => usedAt(r, now) <= 0) && (l instanceof Throttle ? heldCount === 0 : true);
     expect(l.idle, `idle with pending ${queued.length}, paused until ${this.pausedUntil}, full ${full}`).toBe(queued.length === 0 && now >= this.pausedUntil && full);
 
     // retryAfterMs agrees with available and the pause.
@@ -564,7 +645,10 @@ export class ModelRun {
 
     // In fifo mode nobody waits behind a head that could be paid now.
     if (this.fifo && queued.length > 0 && !this.closed && now >= this.pausedUntil) {
-      const head = queued[0]!;
+      // The one who may go next: the oldest once it was passed maxBypass times, else the head in queue order.
+      const oldest = queued[0]!;
+      const blocked = this.#maxBypass !== undefined && (this.#bypassed.get(oldest.id) ?? 0) >= this.#maxBypass;
+      const head = blocked ? oldest : [...queued].sort((a, b) => b.priority - a.priority || a.id - b.id)[0]!;
       expect(head.cost > available + EPS * this.capacity || close(head.cost, available, this.capacity), `head ${head.id} (cost ${head.cost}) payable (${available}) but still queued`).toBe(true);
     }
   }
@@ -572,15 +656,18 @@ export class ModelRun {
   /** Rate budgets: the reference levels built from admitted events never exceed the limit. */
   #checkRates(available: number): void {
     const now = this.now;
-    for (const r of this.rates) {
-      const level = Math.max(0, r.fill - (now - r.at) * r.rate) / r.periodMs;
-      expect(level).toBeLessThanOrEqual(r.rate + EPS * r.rate);
-    }
+    for (const r of this.rates) expect(usedAt(r, now)).toBeLessThanOrEqual(r.rate + EPS * r.rate);
     if (this.limiter instanceof LeakyBucketLimiter) {
       const r = this.rates[0]!;
       const level = Math.max(0, r.fill - (now - r.at) * r.rate) / r.periodMs;
       expect(close(this.limiter.level, level, r.rate), `level ${this.limiter.level} != model ${level}`).toBe(true);
       expect(close(available, r.rate - level, r.rate)).toBe(true);
+    }
+    if (this.limiter instanceof SlidingWindowLimiter) {
+      const r = this.rates[0]!;
+      const used = usedAt(r, now);
+      expect(close(this.limiter.used, used, r.rate), `used ${this.limiter.used} != model ${used}`).toBe(true);
+      expect(close(available, r.rate - used, r.rate)).toBe(true);
     }
     if (this.limiter instanceof TokenBucket) {
       const t = this.token!;
@@ -624,9 +711,13 @@ export class ModelRun {
       else if (e.id !== undefined && this.#bypassed.has(e.id as number) && e.type !== 'released' && e.type !== 'refunded') {
         // Fairness: fifo admits only the head; opportunistic lets at most maxBypass later arrivals pass a waiter.
         if (e.type === 'admitted') {
+          const passer = this.#callsById.get(e.id as number)!;
           for (const [earlier, passed] of this.#bypassed) {
             if (earlier >= (e.id as number)) break;
-            expect(passed + 1, `waiter ${earlier} passed by ${e.id}: more than ${this.#bypassLimit} later arrivals admitted ahead of it`).toBeLessThanOrEqual(this.#bypassLimit);
+            // Fifo lets only a higher priority pass; maxBypass bounds every pass, priorities included.
+            const higher = passer.priority > this.#callsById.get(earlier)!.priority;
+            const limit = this.#maxBypass !== undefined ? (this.fifo && !higher ? 0 : this.#maxBypass) : this.fifo && !higher ? 0 : Infinity;
+            expect(passed + 1, `waiter ${earlier} passed by ${e.id}: more than ${limit} later arrivals admitted ahead of it`).toBeLessThanOrEqual(limit);
             this.#bypassed.set(earlier, passed + 1);
           }
         }
@@ -636,9 +727,8 @@ export class ModelRun {
       if (e.type === 'admitted' && e.cost > 0) {
         expect(e.at, `admitted at ${e.at} during a pause until ${this.pausedUntil}`).toBeGreaterThanOrEqual(this.pausedUntil);
         for (const r of this.rates) {
-          r.fill = Math.max(0, r.fill - (e.at - r.at) * r.rate) + e.cost * r.periodMs;
-          r.at = e.at;
-          expect(r.fill, `rate ${r.rate}/${r.periodMs} exceeded at ${e.at}`).toBeLessThanOrEqual(r.rate * r.periodMs * (1 + EPS));
+          admitInto(r, e.at, e.cost);
+          expect(usedAt(r, e.at), `${r.kind} rate ${r.rate}/${r.periodMs} exceeded at ${e.at}`).toBeLessThanOrEqual(r.rate * (1 + EPS));
         }
         if (this.token) {
           this.#refillModel(e.at);
@@ -662,7 +752,7 @@ export class ModelRun {
       expect(call.settled).toBeLessThanOrEqual(1);
       if (call.checked) continue;
       const mine = this.#eventsById.get(call.id) ?? [];
-      const terminal = mine.filter((e) => e.type === 'admitted' || e.type === 'aborted' || e.type === 'timeout' || e.type === 'closed');
+      const terminal = mine.filter((e) => e.type === 'admitted' || e.type === 'aborted' || e.type === 'timeout' || e.type === 'closed' || e.type === 'rejected' || e.type === 'cleared');
       const queuedEvents = mine.filter((e) => e.type === 'queued');
       expect(terminal.length).toBeLessThanOrEqual(1);
       expect(queuedEvents.length).toBeLessThanOrEqual(1);
@@ -727,6 +817,16 @@ export class ModelRun {
       } else if (call.controller !== undefined && reason === call.controller.reason) {
         expect(type === 'aborted' || type === undefined).toBe(true);
         if (type === undefined) expect(queuedEvents).toHaveLength(0); // aborted before the call
+      } else if (reason instanceof QueueFullError) {
+        // docs/semantics.md §11.2: the newcomer at once (no queued event), or a dropped waiter.
+        expect(type).toBe('rejected');
+        expect(reason.maxPending).toBe(this.config.options.maxPending);
+        if (queuedEvents.length > 0) expect(this.config.options.overflow).toBe('drop-oldest');
+      } else if (call.clearedWhileQueued !== undefined && call.closedWhileQueued === undefined) {
+        expect(type).toBe('cleared');
+        const clearReason = call.clearedWhileQueued.reason;
+        if (clearReason === undefined) expect(reason).toBeInstanceOf(QueueClearedError);
+        else expect(reason).toBe(clearReason);
       } else if (call.closedWhileQueued !== undefined) {
         expect(type).toBe('closed');
         const closeReason = call.closedWhileQueued.reason;
@@ -768,6 +868,7 @@ export class ModelRun {
       if (l instanceof CreditSemaphore) expect(l.refunding).toBe(0);
       if (l instanceof LeakyBucketLimiter) expect(l.level).toBe(0);
       if (l instanceof TokenBucket) expect(l.tokens).toBe(this.token!.capacity);
+      if (l instanceof SlidingWindowLimiter) expect(l.used).toBe(0);
       if (l instanceof Throttle) expect(l.running).toBe(0);
       expect(this.clock.pendingTimers).toBe(0);
       await this.step({ t: 'close', reason: false, dispose: false });

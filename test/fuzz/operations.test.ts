@@ -5,7 +5,7 @@ import { assertProperty, configs, limiterProperty, operations, type Kind } from 
 // tryAcquire, aborts, releases (double, after close), pause, close and clock advances; every
 // invariant after every step, conservation at quiescence. Fixed seed here; `npm run fuzz` runs
 // the same properties with a random seed and many more runs.
-const kinds: Kind[] = ['credit', 'concurrency', 'leaky', 'token', 'throttle'];
+const kinds: Kind[] = ['credit', 'concurrency', 'leaky', 'token', 'sliding', 'throttle'];
 
 describe('operation fuzzing', () => {
   for (const kind of kinds) {
