@@ -75,13 +75,19 @@ export class CreditBudget implements Budget {
     return this.#out === 0;
   }
 
-  /** Every refund due at or before `now` comes back before that instant's scan. */
+  /**
+   * Every refund due at or before `now` comes back before that instant's scan. Listeners hear of
+   * them once all are back: one that calls into the limiter finds the budget settled.
+   */
   #settle(now: number): void {
     const refunds = this.#refunds;
-    if (refunds === undefined) return;
+    if (refunds === undefined || refunds.next > now) return;
+    const back: { at: number; units: number; id: string | number | undefined }[] = [];
     for (let due = refunds.popDue(now); due !== undefined; due = refunds.popDue(now)) {
       this.#out -= due.units;
-      this.onRefund?.(due.units, due.at, due.id);
+      back.push(due);
     }
+    const onRefund = this.onRefund;
+    if (onRefund !== undefined) for (const due of back) onRefund(due.units, due.at, due.id);
   }
 }
