@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeyedLimiter, TokenBucket, VirtualClock } from '../../src/index.js';
-import { badNumbers, expectThrow, makers, names, notNumbers, show } from './limiters.js';
+import { badNumbers, expectThrow, makers, names, notNumbers, show } from '../support/bad-input-limiters.js';
 
 // Every constructor option of every limiter, given a wrong type, NaN, a negative, zero where zero
 // is meaningless, Infinity where it is meaningless, a fraction where a count is meant, or missing

@@ -10,7 +10,7 @@ import {
   VirtualClock,
   type Permit,
 } from '../../src/index.js';
-import { makers, names } from './limiters.js';
+import { makers, names } from '../support/bad-input-limiters.js';
 
 // Values that are valid but extreme: costs of one quantum (1e-9), capacities near Number.MAX_VALUE, delays past
 // 2³¹ − 1 ms (where Node's setTimeout overflows to 1 ms), Infinity where it means "never".

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreditSemaphore, KeyedLimiter, LeakyBucketLimiter, TokenBucket, VirtualClock } from '../../src/index.js';
-import { expectReject, expectThrow, names, notNumbers, prepare, show, snapshot, stillWorks, type Rig } from './limiters.js';
+import { expectReject, expectThrow, names, notNumbers, prepare, show, snapshot, stillWorks, type Rig } from '../support/bad-input-limiters.js';
 
 // Every argument of every public method, given what a user might pass by mistake. Promise-returning
 // methods reject (never throw); the others throw. Each error names the argument and the value, and

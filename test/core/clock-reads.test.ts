@@ -4,7 +4,7 @@
 // still honoured exactly when no listener forces fresh readings.
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, CreditSemaphore, MaxWaitExceededError } from '../../src/index.js';
-import { countingClock } from './counting-clock.js';
+import { countingClock } from '../support/counting-clock.js';
 
 describe('clock reads', () => {
   it('a semaphore with nothing due reads the clock once, however many uncontended calls', async () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DeadlineHeap } from '../../src/core/deadline-heap.js';
 import type { Waiter } from '../../src/core/waiter.js';
-import { leave, queuedWith as queued } from './waiters.js';
+import { leave, queuedWith as queued } from '../support/waiters.js';
 
 const deadlines = (waiters: Waiter[]) => waiters.map((w) => w.deadline);
 

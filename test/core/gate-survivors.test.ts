@@ -4,7 +4,7 @@
 // runs, and a listener that calls back into the limiter in the middle of a scan.
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, CreditSemaphore, TokenBucket, VirtualClock, type Clock, type LimiterEvent, type Permit } from '../../src/index.js';
-import { countingClock } from './counting-clock.js';
+import { countingClock } from '../support/counting-clock.js';
 
 describe('Gate: idle', () => {
   it('is false for each reason on its own: held, queued, paused, refunding, refilling', async () => {

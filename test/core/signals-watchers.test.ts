@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { QueueWatchers } from '../../src/core/queue-watchers.js';
 import { SignalGroups } from '../../src/core/signal-groups.js';
 import type { Waiter } from '../../src/core/waiter.js';
-import { waiter } from './waiters.js';
+import { waiter } from '../support/waiters.js';
 
 describe('SignalGroups', () => {
   it('one listener per signal however many waiters share it; removed when the last leaves', () => {

@@ -8,7 +8,7 @@ import { Lane } from '../../src/core/lane.js';
 import type { Waiter } from '../../src/core/waiter.js';
 import { WaiterQueue } from '../../src/core/waiter-queue.js';
 import { QueueModel, type ModelWaiter } from '../model/queue-model.js';
-import { waiter } from './waiters.js';
+import { waiter } from '../support/waiters.js';
 
 /** What `firstFit` must answer: the first waiter in arrival order of at most `limit` units. */
 function expectFirstFits(lane: Lane, inOrder: Waiter[], limits: number[]): void {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSample, stagePackage, typecheck, type Checked, type Stage } from './check.js';
-import { docSamples, markdownSamples, tsdocSamples, type Sample } from './extract.js';
+import { runSample, stagePackage, typecheck, type Checked, type Stage } from '../support/docs-check.js';
+import { docSamples, markdownSamples, tsdocSamples, type Sample } from '../support/docs-extract.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const pending = JSON.parse(readFileSync(new URL('./pending-samples.json', import.meta.url), 'utf8')) as Record<string, string>;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { TokenBucket } from '../../src/index.js';
-import { configs, op, Run, runs, SEED, type Kind } from './setup.js';
+import { configs, op, Run, runs, SEED, type Kind } from '../support/exact-setup.js';
 
 /**
  * Never stuck (docs/semantics.md §16): after any history, once everything is released and time

@@ -14,7 +14,7 @@ import {
   type Permit,
 } from '../../src/index.js';
 import { assertLiveness } from './liveness-property.js';
-import { KINDS, flush } from './setup.js';
+import { KINDS, flush } from '../support/exact-setup.js';
 
 /** Resolves to the instant `p` settled, or 'pending' after `ms` of virtual time. */
 async function settleAt(clock: VirtualClock, p: Promise<unknown>, ms: number): Promise<number | 'pending' | 'rejected'> {

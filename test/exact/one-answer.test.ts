@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, CreditSemaphore, LeakyBucketLimiter, SlidingWindowLimiter, Throttle, TokenBucket, VirtualClock } from '../../src/index.js';
 import { Quantum } from '../../src/core/quantum.js';
-import { costOf, costSpec, configs, flush, KINDS, op, Run, runs, SEED, type AnyLimiter } from './setup.js';
+import { costOf, costSpec, configs, flush, KINDS, op, Run, runs, SEED, type AnyLimiter } from '../support/exact-setup.js';
 
 /** Checks the four answers agree for `cost`, then takes the permit if admitted (kept in `held`). */
 function checkOneAnswer(run: Run, cost: number): void {

@@ -10,7 +10,7 @@ import {
   type LimiterEvent,
   type Permit,
 } from '../../src/index.js';
-import { build, costOf, costSpec, flush, scaleOf, type AnyLimiter, type Config, type CostSpec } from './setup.js';
+import { build, costOf, costSpec, flush, scaleOf, type AnyLimiter, type Config, type CostSpec } from '../support/exact-setup.js';
 
 export type Action =
   | { t: 'none' }

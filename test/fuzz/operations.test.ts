@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { assertProperty, configs, limiterProperty, operations, type Kind } from './harness.js';
+import { assertProperty, configs, limiterProperty, operations, type Kind } from '../support/fuzz-harness.js';
 
 // Random interleavings of acquire (plain, with signal, with maxWaitMs, through run/transact),
 // tryAcquire, aborts, releases (double, after close), pause, close and clock advances; every

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, CreditSemaphore, LeakyBucketLimiter, Throttle, TokenBucket } from '../../src/index.js';
-import { fakeClock } from '../beyond/fake-clock.js';
+import { fakeClock } from '../support/fake-clock.js';
 
 describe('Gate#idle: as new, so a KeyedLimiter may drop it', () => {
   it('is false while a permit is held or a waiter waits', async () => {

@@ -10,7 +10,7 @@ import {
   systemClock,
   TokenBucket,
 } from '../../src/index.js';
-import { fakeClock, flush } from '../beyond/fake-clock.js';
+import { fakeClock, flush } from '../support/fake-clock.js';
 
 function semaphores(idleMs = 1_000) {
   const { fake, clock } = fakeClock();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, type Permit } from '../../src/index.js';
-import { expectBadOption, expectCommonOptions, expectNumberOption, sleep, track, useFakeTimers } from './helpers.js';
+import { expectBadOption, expectCommonOptions, expectNumberOption, sleep, track, useFakeTimers } from '../support/fake-timers.js';
 
 const fake = useFakeTimers();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Permit, Throttle } from '../../src/index.js';
-import { expectBadOption, expectCommonOptions, expectNumberOption, now, sleep, track, useFakeTimers } from './helpers.js';
+import { expectBadOption, expectCommonOptions, expectNumberOption, now, sleep, track, useFakeTimers } from '../support/fake-timers.js';
 
 const fake = useFakeTimers();
 

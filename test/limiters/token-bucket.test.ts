@@ -1,7 +1,7 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import { describe, expect, it } from 'vitest';
 import { type Clock, MaxWaitExceededError, TokenBucket, VirtualClock } from '../../src/index.js';
-import { expectBadOption, expectCommonOptions, expectNumberOption, now, track, useFakeTimers } from './helpers.js';
+import { expectBadOption, expectCommonOptions, expectNumberOption, now, track, useFakeTimers } from '../support/fake-timers.js';
 
 const fake = useFakeTimers();
 const fiveThenOne = [0, 0, 0, 0, 0, 1000, 2000, 3000, 4000, 5000];

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LeakyBucketLimiter, TokenBucket } from '../../src/index.js';
-import { replayRate } from './harness.js';
+import { replayRate } from '../support/model-harness.js';
 import { type RateJob, simulateLeaky, simulateTokenQueue, simulateTokens } from './models.js';
 
 /** Override for a longer hunt: `MODEL_RUNS=5000 MODEL_SEED=7 npx vitest run test/model`. */

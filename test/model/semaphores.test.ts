@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { replayCredits } from './harness.js';
+import { replayCredits } from '../support/model-harness.js';
 import { type CreditJob, type CreditModelOptions, simulateCredits } from './models.js';
 
 /** Override for a longer hunt: `MODEL_RUNS=5000 MODEL_SEED=7 npx vitest run test/model`. */

@@ -2,7 +2,7 @@
 // (docs/semantics.md §11.2–§11.4, §14) against every limiter.
 import { describe, expect, it } from 'vitest';
 import { LimiterClosedError, QueueClearedError, QueueFullError } from '../../src/index.js';
-import { filled, flush, QUEUE_KINDS, track, type QueueKind } from './limiters.js';
+import { filled, flush, QUEUE_KINDS, track, type QueueKind } from '../support/queue-limiters.js';
 
 const optionsOf = (kind: QueueKind) =>
   ({ credit: { capacity: 4 }, concurrency: { capacity: 4 }, leaky: { maxRate: 4 }, token: { capacity: 4, refillIntervalMs: 1_000 }, sliding: { limit: 4, windowMs: 1_000 }, throttle: { rate: 4 } })[kind];

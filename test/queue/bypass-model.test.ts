@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, CreditSemaphore, type LimiterEvent, type Permit } from '../../src/index.js';
 import { QueueModel, type ModelWaiter } from '../model/queue-model.js';
-import { flush } from './limiters.js';
+import { flush } from '../support/queue-limiters.js';
 
 type Op = { t: 'acquire'; units: number; priority: number; signal: boolean } | { t: 'release'; k: number } | { t: 'abort'; k: number };
 

@@ -2,7 +2,7 @@
 // within one priority, a newcomer queued ahead of everyone scanned at once, maxBypass bounding
 // overtaking by priority too, bad priorities refused without changing anything.
 import { describe, expect, it } from 'vitest';
-import { filled, flush, QUEUE_KINDS, track } from './limiters.js';
+import { filled, flush, QUEUE_KINDS, track } from '../support/queue-limiters.js';
 
 describe.each(QUEUE_KINDS)('priorities: %s (docs/semantics.md §11.1)', (kind) => {
   it('higher priority first; arrival order within a priority', async () => {

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { assertProperty, configs, limiterProperty, operations, type Kind } from '../harness.js';
+import { assertProperty, configs, limiterProperty, operations, type Kind } from '../../support/fuzz-harness.js';
 
 // Long sequences (bursts of up to 40 waiters, hundreds of steps): queues and deadline heaps grow
 // well past their first sizes, compact and rebuild while waiters leave from the middle. Only in

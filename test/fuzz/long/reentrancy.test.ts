@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { action, queueOptions, ReentrantRun, step } from '../../exact/reentrancy-run.js';
-import { configs, KINDS, runs, SEED } from '../../exact/setup.js';
+import { configs, KINDS, runs, SEED } from '../../support/exact-setup.js';
 
 // The re-entrancy property of test/exact/reentrancy.test.ts with long histories; `npm run fuzz` only.
 describe('re-entrancy, long histories', () => {

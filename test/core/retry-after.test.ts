@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencySemaphore, CreditSemaphore, LeakyBucketLimiter, type Permit, Throttle, TokenBucket } from '../../src/index.js';
-import { fakeClock } from './fake-clock.js';
+import { fakeClock } from '../support/fake-clock.js';
 
 const steps = fc.array(fc.record({ wait: fc.integer({ min: 0, max: 3_000 }), quarters: fc.integer({ min: 1, max: 40 }) }), {
   minLength: 1,

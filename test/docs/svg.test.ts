@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { el, escapeXml, timelineSvg, type Run } from '../../examples/lib/svg.mjs';
-import { allElements, parseXml, type XmlElement } from './xml.js';
-import { checkTimeline, stepValues } from './timeline-checks.js';
+import { allElements, parseXml, type XmlElement } from '../support/xml.js';
+import { checkTimeline, stepValues } from '../support/timeline-checks.js';
 
 describe('the XML checker itself', () => {
   it.each([

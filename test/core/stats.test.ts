@@ -9,7 +9,7 @@ import {
   Throttle,
   TokenBucket,
 } from '../../src/index.js';
-import { fakeClock } from './fake-clock.js';
+import { fakeClock } from '../support/fake-clock.js';
 
 const FIELDS = ['aborted', 'admitted', 'available', 'held', 'pausedUntil', 'pending', 'rejected', 'running', 'timedOut'];
 

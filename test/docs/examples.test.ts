@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkTimeline, stepValues } from './timeline-checks.js';
-import { repo, type Run, runNode, stageExamples } from './stage.js';
-import { parseXml } from './xml.js';
+import { checkTimeline, stepValues } from '../support/timeline-checks.js';
+import { repo, type Run, runNode, stageExamples } from '../support/stage.js';
+import { parseXml } from '../support/xml.js';
 
 const NAMES = ['commonjs', 'crawler-per-minute', 'demo', 'esm', 'per-host', 'retry-after', 'server-limits', 'several-limits', 'trading-credits'];
 

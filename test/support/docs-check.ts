@@ -13,8 +13,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
-import { ambient, runtime } from './prelude.js';
-import type { Sample } from './extract.js';
+import { ambient, runtime } from './docs-prelude.js';
+import type { Sample } from './docs-extract.js';
 
 export interface Stage {
   dir: string;

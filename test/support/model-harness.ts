@@ -12,7 +12,7 @@ import {
   VirtualClock,
 } from '../../src/index.js';
 import type { LimiterEvent, Permit } from '../../src/index.js';
-import type { CreditJob, CreditModelOptions, CreditOutcome, RateJob } from './models.js';
+import type { CreditJob, CreditModelOptions, CreditOutcome, RateJob } from '../model/models.js';
 
 const EPS = 1e-9;
 
