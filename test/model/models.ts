@@ -234,3 +234,28 @@ export function simulateTokenQueue(
   }
   return admittedAt;
 }
+
+/**
+ * The sliding window of docs/semantics.md §10.5, admission by admission: a FIFO queue; job i is
+ * admitted at the first instant t, no earlier than its arrival or the admission before it, at
+ * which the costs admitted in (t − windowMs, t] plus its own stay within `limit` (an admission at
+ * a frees its cost at exactly a + windowMs). Whole-ms arrivals keep every instant whole.
+ */
+export function simulateSliding(limit: number, windowMs: number, jobs: readonly RateJob[]): number[] {
+  const admitted: { at: number; cost: number }[] = [];
+  const out: number[] = [];
+  let previous = -Infinity;
+  for (const job of jobs) {
+    let t = Math.max(job.arrival, previous);
+    for (;;) {
+      const used = admitted.filter((a) => a.at > t - windowMs).reduce((sum, a) => sum + a.cost, 0);
+      if (used + job.cost <= limit) break;
+      // The next instant anything in the window frees: the earliest a + windowMs after t.
+      t = Math.min(...admitted.filter((a) => a.at + windowMs > t).map((a) => a.at + windowMs));
+    }
+    admitted.push({ at: t, cost: job.cost });
+    out.push(t);
+    previous = t;
+  }
+  return out;
+}

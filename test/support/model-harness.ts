@@ -8,6 +8,7 @@ import {
   CreditSemaphore,
   LeakyBucketLimiter,
   MaxWaitExceededError,
+  type SlidingWindowLimiter,
   TokenBucket,
   VirtualClock,
 } from '../../src/index.js';
@@ -131,14 +132,14 @@ export interface RateReplay {
 
 /** Each job calls `acquire(cost)` at its arrival (job order within an instant); admission instants from events. */
 export async function replayRate(
-  make: (clock: VirtualClock, onEvent: (e: LimiterEvent) => void) => LeakyBucketLimiter | TokenBucket,
+  make: (clock: VirtualClock, onEvent: (e: LimiterEvent) => void) => LeakyBucketLimiter | TokenBucket | SlidingWindowLimiter,
   jobs: readonly RateJob[],
-  check?: (limiter: LeakyBucketLimiter | TokenBucket, e: LimiterEvent) => string | undefined,
+  check?: (limiter: LeakyBucketLimiter | TokenBucket | SlidingWindowLimiter, e: LimiterEvent) => string | undefined,
 ): Promise<RateReplay> {
   const clock = new VirtualClock();
   const admittedAt: (number | undefined)[] = jobs.map(() => undefined);
   const violations: string[] = [];
-  let limiter: LeakyBucketLimiter | TokenBucket | undefined;
+  let limiter: LeakyBucketLimiter | TokenBucket | SlidingWindowLimiter | undefined;
   limiter = make(clock, (e) => {
     if (e.type !== 'admitted') return;
     admittedAt[e.id as number] = e.at;
