@@ -1,4 +1,4 @@
-import type { Waiter } from './waiter.js';
+import type { SignalLink, Waiter } from './waiter.js';
 
 /** The waiters of one limiter that share one signal, linked in arrival order; its one listener. */
 class SignalGroup {
@@ -42,22 +42,23 @@ export class SignalGroups {
       this.#groups.set(signal, group);
       signal.addEventListener('abort', group, { once: true });
     }
-    waiter.group = group;
-    waiter.prevOnSignal = group.last;
+    const link: SignalLink = { owner: group, prev: group.last, next: undefined };
+    waiter.group = link;
     if (group.last === undefined) group.first = waiter;
-    else group.last.nextOnSignal = waiter;
+    else group.last.group!.next = waiter;
     group.last = waiter;
   }
 
   remove(waiter: Waiter): void {
-    const group = waiter.group as SignalGroup | undefined;
-    if (group === undefined) return;
-    const { prevOnSignal: prev, nextOnSignal: next } = waiter;
+    const link = waiter.group;
+    if (link === undefined) return;
+    const group = link.owner as SignalGroup;
+    const { prev, next } = link;
     if (prev === undefined) group.first = next;
-    else prev.nextOnSignal = next;
+    else prev.group!.next = next;
     if (next === undefined) group.last = prev;
-    else next.prevOnSignal = prev;
-    waiter.group = waiter.prevOnSignal = waiter.nextOnSignal = undefined;
+    else next.group!.prev = prev;
+    waiter.group = undefined;
     if (group.first === undefined) this.#drop(group);
   }
 
@@ -65,8 +66,8 @@ export class SignalGroups {
   aborted(group: SignalGroup): void {
     if (this.#groups.get(group.signal) !== group) return;
     const waiters: Waiter[] = [];
-    for (let w = group.first; w !== undefined; w = w.nextOnSignal) waiters.push(w);
-    for (const w of waiters) w.group = w.prevOnSignal = w.nextOnSignal = undefined;
+    for (let w = group.first; w !== undefined; w = w.group!.next) waiters.push(w);
+    for (const w of waiters) w.group = undefined;
     this.#drop(group);
     this.#onAbort(waiters, group.signal.reason);
   }

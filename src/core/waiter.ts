@@ -2,7 +2,8 @@ import type { Permit } from './types.js';
 
 /**
  * One queued `acquire`. The limiter fills its fields when it queues it; the queue owns `lane` and
- * `pos`, the signal groups own `group`, `prevOnSignal` and `nextOnSignal`.
+ * `pos`, the signal groups own `group` (its links to the other waiters on its signal: made only for
+ * waiters with a signal, so the others stay three fields smaller).
  */
 export class Waiter {
   /** What the caller asked for, as given (events, errors, the permit). */
@@ -15,16 +16,12 @@ export class Waiter {
   readonly id: string | number | undefined;
   readonly refundMs: number;
   readonly since: number;
-  /** `since + maxWaitMs`, or `Infinity`. */
-  readonly deadline: number;
   /** As given, for `MaxWaitExceededError` (never recomputed from the deadline). */
   readonly maxWaitMs: number | undefined;
   /** Index in its lane's slots while queued; -1 once it has left. */
   pos = -1;
   lane: unknown = undefined;
-  group: unknown = undefined;
-  prevOnSignal: Waiter | undefined = undefined;
-  nextOnSignal: Waiter | undefined = undefined;
+  group: SignalLink | undefined = undefined;
   resolve!: (permit: Permit) => void;
   reject!: (reason: unknown) => void;
 
@@ -37,7 +34,11 @@ export class Waiter {
     this.refundMs = init.refundMs;
     this.since = init.since;
     this.maxWaitMs = init.maxWaitMs;
-    this.deadline = init.maxWaitMs === undefined ? Infinity : init.since + init.maxWaitMs;
+  }
+
+  /** `since + maxWaitMs`, or `Infinity`: computed, not stored (a queued waiter's every field counts at 100 000 waiters). */
+  get deadline(): number {
+    return this.maxWaitMs === undefined ? Infinity : this.since + this.maxWaitMs;
   }
 
   get queued(): boolean {
@@ -51,6 +52,13 @@ export class Waiter {
     binding = undefined;
     return promise;
   }
+}
+
+/** A waiter's place among the waiters sharing its signal (see `SignalGroups`). */
+export interface SignalLink {
+  readonly owner: unknown;
+  prev: Waiter | undefined;
+  next: Waiter | undefined;
 }
 
 /** What a limiter knows of a waiter when it queues it. */
