@@ -27,7 +27,7 @@ import { ServerCap } from './budgets/server-cap.js';
 import type { Clock } from './clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { LimiterClosedError, MaxWaitExceededError, QueueClearedError, QueueFullError } from './errors.js';
-import { eventChannel } from './diagnostics.js';
+import { eventChannel, type EventChannel } from './diagnostics.js';
 import { deliver, makeEvent } from './events.js';
 import { GatePermit, RELEASE, type PermitOwner, type PermitTerms } from './permit.js';
 import { checkUnits, type Quantum } from './quantum.js';
@@ -85,6 +85,9 @@ function settingsOf(s: Settings): Settings {
 
 /** What a call without options gets from a limiter without a default `maxWaitMs` or `refundMs`. */
 const PLAIN: Entry = Object.freeze({ signal: undefined, maxWaitMs: undefined, id: undefined, refundMs: 0, priority: 0 });
+
+/** The `tollgate:event` diagnostics channel: `null` until the first limiter looks it up, `undefined` where there is none. */
+let channel: EventChannel | undefined | null = null;
 
 /** The queue of every limiter nobody has waited on yet: never pushed to. */
 const EMPTY = new WaiterQueue({ opportunistic: false, maxBypass: Infinity });
@@ -154,6 +157,8 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   constructor(options: CommonOptions | undefined, setup: GateSetup) {
     const o = checkObject('options', options) as CommonOptions;
+    // Looked up once, at the first limiter (never at import): the hot paths then read one variable.
+    if (channel === null) channel = eventChannel();
     this.#clock = checkClock(o.clock);
     const maxWaitMs = o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
     const admission = checkOneOf('admission', o.admission, ['fifo', 'opportunistic'], setup.admission);
@@ -560,7 +565,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     const grows = this.#budget.release(units, now, terms.refundMs, terms.id);
     // Most releases give back at once to a limiter nobody waits on or listens to: they end here,
     // which keeps this small enough for the caller's loop to inline it.
-    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && !eventChannel()?.hasSubscribers) return;
+    if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && !channel?.hasSubscribers) return;
     this.#released(permit, grows, now);
   }
 
@@ -802,7 +807,7 @@ export abstract class Gate implements Limiter, PermitOwner {
    * channel answers `hasSubscribers` false).
    */
   #emit(type: EventType, cost: number, id: string | number | undefined, at: number, waitedMs: number | undefined): void {
-    if (this.#onEvent === undefined && !eventChannel()?.hasSubscribers) return;
+    if (this.#onEvent === undefined && !channel?.hasSubscribers) return;
     const event = makeEvent({ type, cost, id, at, waitedMs });
     if (this.#depth > 0 || this.#flushing) (this.#outbox ??= []).push(event);
     else this.#deliver(event);
@@ -811,7 +816,6 @@ export abstract class Gate implements Limiter, PermitOwner {
   /** To the `onEvent` listener, then to the `tollgate:event` diagnostics channel if anyone listens there. */
   #deliver(event: LimiterEvent): void {
     if (this.#onEvent !== undefined) deliver(this.#onEvent, event, this);
-    const channel = eventChannel();
     if (channel?.hasSubscribers) {
       try {
         channel.publish({ limiter: this, name: this.#name, kind: this.constructor.name, event });
