@@ -16,6 +16,14 @@ const SETUPS = {
     const options = deadline ? { maxWaitMs: HOUR } : undefined;
     return () => sem.acquire(1, options);
   },
+  /** The same waiters with priorities 0–3 in use (docs/semantics.md §11.1): one lane per priority. */
+  async 'tollgate-priorities'() {
+    const { ConcurrencySemaphore } = await import('tollgate');
+    const sem = new ConcurrencySemaphore({ capacity: 1 });
+    sem.tryAcquire(1);
+    let i = 0;
+    return () => sem.acquire(1, { priority: i++ % 4 });
+  },
   async 'async-sema'() {
     const { Sema } = await import('async-sema');
     const sema = new Sema(1);
@@ -99,7 +107,7 @@ export async function run() {
   const rows = [];
   for (const deadline of [false, true]) {
     const peers = {};
-    for (const name of Object.keys(SETUPS).filter((n) => n !== 'tollgate')) {
+    for (const name of Object.keys(SETUPS).filter((n) => !n.startsWith('tollgate'))) {
       if (!deadline || DEADLINE_PEERS.includes(name)) peers[name] = await measure(name, deadline);
     }
     const tollgate = await measure('tollgate', deadline);
@@ -114,5 +122,17 @@ export async function run() {
       note: deadline ? 'Only async-mutex (`withTimeout`) puts a deadline on a waiting acquire; p-queue and bottleneck time out running jobs only.' : undefined,
     });
   }
+  const plain = rows[0].tollgate;
+  const withPriorities = await measure('tollgate-priorities', false);
+  rows.push({
+    scenario: 'memory',
+    what: 'heap per pending waiter with priorities 0–3 in use, ÷ without (issue #15: within 10 %)',
+    unit: '×',
+    tollgate: withPriorities / plain,
+    peers: {},
+    target: '≤ 1.10×',
+    met: withPriorities <= 1.1 * plain,
+    note: `${Math.round(withPriorities)} B per waiter with priorities, ${Math.round(plain)} B without.`,
+  });
   return rows;
 }

@@ -63,25 +63,34 @@ type RedisSrc<M extends string> = M extends 'desk' ? typeof import('../../src/re
   : M extends 'tickets' ? typeof import('../../src/redis/tickets.js')
   : M extends 'runner' ? typeof import('../../src/redis/script-runner.js')
   : typeof import('../../src/redis/redis-options.js');
-declare const desk: import('../../src/redis/ticket-desk.js').TicketDesk<import('../../src/redis/index.js').LeasePermit>;
+declare const desk: import('../../src/redis/ticket-desk.js').TicketDesk<import('../../src/redis/index.js').RedisPermit>;
 declare const runner: import('../../src/redis/script-runner.js').ScriptRunner;
 declare const config: import('../../src/redis/redis-options.js').RedisGateConfig;
-declare const setup: import('../../src/redis/redis-options.js').RedisGateSetup;
 declare const options: Parameters<RedisSrc<'options'>['resolveOptions']>[0];
-declare const onGrants: import('../../src/redis/script-runner.js').OnGrants;
+declare const budget: import('../../src/redis/index.js').RedisBudget;
+declare const keeper: import('../../src/redis/lease-keeper.js').LeaseKeeper;
+declare const grant: Parameters<import('../../src/redis/lease-keeper.js').LeaseKeeper['permit']>[1];
+declare const validUntil: number;
+/** The common arguments every script call starts with, the limiter's keys, a lease or ticket id, a score. */
+declare const common: string[];
+declare const keys: string[];
+declare const lease: string;
+declare const score: string;
 declare const leases: string[];
-declare const randomBytes: typeof import('node:crypto').randomBytes;
 declare const ticket: string;
 declare const channel: string;
 declare const gate: { call(op: string, args: string[]): Promise<import('../../src/redis/script-runner.js').Reply> };
-declare const release: ConstructorParameters<typeof import('../../src/redis/index.js').LeasePermit>[3];
-declare const host: import('../../src/redis/ticket-desk.js').DeskHost<import('../../src/redis/index.js').LeasePermit> & import('../../src/redis/wake-loop.js').WakeHost;
+declare const callApi: () => Promise<unknown>;
+declare const check: () => void;
+declare const SEMAPHORE_SCRIPT: string;
+declare const SEMAPHORE_BUDGET: string;
+declare const loop: { poll(): void };
+declare const host: import('../../src/redis/ticket-desk.js').DeskHost<import('../../src/redis/index.js').RedisPermit> & import('../../src/redis/wake-loop.js').WakeHost;
 declare const book: import('../../src/redis/tickets.js').TicketBook;
 declare const w: import('../../src/redis/tickets.js').Ticket;
 declare const onAbort: ConstructorParameters<RedisSrc<'tickets'>['Ticket']>[5];
 declare const admitByTicket: import('../../src/redis/wake-loop.js').WakeHost['granted'];
 declare const reject: import('../../src/redis/wake-loop.js').WakeHost['drop'];
-declare const loop: import('../../src/redis/wake-loop.js').WakeLoop;
 /** A clock reading that the examples both call (\`now()\`) and add to (\`now + 5_000\`). */
 declare const now: number & (() => number);
 `;
