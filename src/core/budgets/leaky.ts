@@ -26,10 +26,13 @@ export class LeakyBudget implements Budget {
   /** Units × periodMs in the bucket at `#at`. */
   #fill = 0;
   #at = 0;
+  /** `capacity × periodMs`, kept with them: the predicate's constant side. */
+  #full = 0;
 
   constructor(maxRate: number, periodMs: number) {
     this.capacity = maxRate;
     this.periodMs = periodMs;
+    this.#full = maxRate * periodMs;
   }
 
   /** The level at `now`, in units (rounded up: never less than the bucket holds). */
@@ -38,7 +41,7 @@ export class LeakyBudget implements Budget {
   }
 
   available(now: number): number {
-    const room = this.capacity * this.periodMs - this.#fillAt(now);
+    const room = this.#full - this.#fillAt(now);
     if (room <= 0) return 0;
     // The quotient may round either way across a whole number: `fits` (the same product) has the last word.
     const units = Math.floor(room / this.periodMs);
@@ -58,6 +61,7 @@ export class LeakyBudget implements Budget {
     this.#at = now;
     this.capacity = maxRate;
     this.periodMs = periodMs;
+    this.#full = maxRate * periodMs;
   }
 
   release(): number {
@@ -84,7 +88,7 @@ export class LeakyBudget implements Budget {
 
   /** The one predicate: `units` fit on top of `fill` (the same sum `available` inverts). */
   #fits(units: number, fill: number): boolean {
-    return units * this.periodMs <= this.capacity * this.periodMs - fill;
+    return units * this.periodMs <= this.#full - fill;
   }
 
   #fillAt(now: number): number {
