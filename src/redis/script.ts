@@ -22,8 +22,10 @@
 //        granted or admitted; with refundMs, a held lease is *released* (budget's released())
 //      renew(lease, ...) -> value 'ms,ms,...' left on each lease, 0 for a lease gone
 //      pause(ms) -> nobody admitted until now + ms (extends a pause, never shortens it); resume()
-//      peek(cost) -> value 'available:ms' (what could be paid now, ignoring the queue; ms until
-//        cost could be, -1 when only a release can help)
+//      peek(cost) -> value 'available:ms:paused' (what could be paid now, ignoring the queue; ms
+//        until cost could be, -1 when only a release can help; ms left of a pause, 0 if none)
+//      cap(remaining, resetInMs) -> a server's report: until now + resetInMs, grants take at most
+//        `remaining` more in all, on top of the budget (a newer report replaces the older)
 // Every reply: {status, value, grants 'id:ms:fence,...', queue head id or '', ms until the head may fit or -1}.
 // `ms` is what is left of a grant's validity when the script ran (0 for spent budgets): the
 // client counts it from when it *sent* the call, never from when a reply or message arrived.
@@ -81,7 +83,7 @@ local function dropExpired(zset, queueToo)
   redis.call('ZREMRANGEBYSCORE', zset, '-inf', num(now))
 end
 
-local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu', 'bh', 'byp')
+local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu', 'bh', 'byp', 'cr', 'cu')
 local fence = tonumber(meta[3]) or 0
 local untilMs = tonumber(meta[4]) or 0
 local quarantine = tonumber(meta[5]) or 0
@@ -93,6 +95,8 @@ local lastFree = tonumber(meta[7])
 local pausedUntil = tonumber(meta[8]) or 0
 -- Only the head's bypass count is kept: an earlier waiter's count is never below a later one's.
 local bypassHead, bypassed = meta[9] or '', tonumber(meta[10]) or 0
+-- A server's own count (observe): at most capLeft more before capUntil.
+local capLeft, capUntil = tonumber(meta[11]) or 0, tonumber(meta[12]) or 0
 local guardDirty = false
 
 -- Lost state is never extra capacity. S gone while G (which outlives it) says a grant may still
@@ -124,14 +128,20 @@ if state == 'lost' then
 end
 
 load(state)
+if capUntil > 0 and now >= capUntil then
+  -- The server's window reset: only the budget applies again, and that is more to pay.
+  capUntil, capLeft, lastFree = 0, 0, -1
+end
 dropExpired(X, false)
 dropExpired(W, true)
 local head0 = redis.call('ZRANGE', Q, 0, 0)[1]
 
-local function canPay(cost) return now >= quarantine and now >= pausedUntil and cost <= free() end
+local function capped(cost) return now < capUntil and cost > capLeft end
+local function canPay(cost) return now >= quarantine and now >= pausedUntil and cost <= free() and not capped(cost) end
 local function delayFor(cost)
   local d = readyDelay(cost)
   local blocked = math.max(quarantine, pausedUntil)
+  if capped(cost) then blocked = math.max(blocked, capUntil) end
   if now < blocked then d = math.max(d, math.ceil(blocked - now)) end
   return d
 end
@@ -142,6 +152,7 @@ local function grantTo(id, cost, heartbeat)
   fence = math.max(fence + 1, nowUs)
   guardDirty = true
   take(cost)
+  if now < capUntil then capLeft = capLeft - cost end
   local ms = 0
   if HOLD > 0 then
     local expiry = math.min(now, heartbeat or now) + HOLD
@@ -285,14 +296,18 @@ elseif op == 'pause' then
 elseif op == 'resume' then
   pausedUntil = 0
   lastFree = -1
+elseif op == 'cap' then
+  capLeft, capUntil = tonumber(ARGV[A]), now + tonumber(ARGV[A + 1])
+  lastFree = -1
 elseif op == 'peek' then
   local available = 0
   if now >= quarantine and now >= pausedUntil then available = math.max(0, free()) end
+  if now < capUntil then available = math.min(available, math.max(0, capLeft)) end
   local cost = tonumber(ARGV[A])
   local d = delayFor(cost)
   -- A lease's expiry is a wake-up hint, not a promise: its holder renews it while alive.
   if HINT_ONLY and cost > free() then d = -1 end
-  reply = {0, num(available) .. ':' .. num(d)}
+  reply = {0, num(available) .. ':' .. num(d) .. ':' .. num(math.max(0, pausedUntil - now))}
 else
   return redis.error_reply('tollgate: unknown op ' .. tostring(op))
 end
@@ -309,10 +324,10 @@ end
 save()
 local idle = idleAt()
 if idle > untilMs then untilMs, guardDirty = idle, true end
-redis.call('HSET', S, 'v', '1', 'n', redis.call('ZCARD', X), 'fence', num(fence), 'until', num(untilMs), 'qu', num(quarantine), 'pu', num(pausedUntil))
+redis.call('HSET', S, 'v', '1', 'n', redis.call('ZCARD', X), 'fence', num(fence), 'until', num(untilMs), 'qu', num(quarantine), 'pu', num(pausedUntil), 'cr', num(capLeft), 'cu', num(capUntil))
 if OPPORTUNISTIC then
   -- While quarantined or paused nothing could be paid: the first call after it must scan.
-  if now < quarantine or now < pausedUntil then lastFree = -1 else lastFree = free() end
+  if now < quarantine or now < pausedUntil or now < capUntil then lastFree = -1 else lastFree = free() end
   redis.call('HSET', S, 'free', num(lastFree), 'bh', bypassHead, 'byp', bypassed)
 end
 if lastScore ~= nil then redis.call('HSET', S, 'score', num(lastScore)) end
