@@ -10,6 +10,7 @@ export { RedisTokenBucket, type RedisTokenBucketOptions } from './redis-token-bu
 export { RedisLeakyBucket, type RedisLeakyBucketOptions } from './redis-leaky-bucket.js';
 export { RedisSlidingWindow, type RedisSlidingWindowOptions } from './redis-sliding-window.js';
 export { RedisCreditSemaphore, type RedisCreditSemaphoreOptions } from './redis-credit-semaphore.js';
+export { RedisThrottle, type RedisThrottleOptions, type RedisRateLimit } from './redis-throttle.js';
 // Re-exported so callers of this entry need no other import; the build shares one chunk between
 // the entries, so these are the very classes `tollgate` exports (`instanceof` works across both).
 export { MaxWaitExceededError, LimiterClosedError } from '../core/errors.js';
