@@ -10,7 +10,7 @@ import { type Clock, MAX_TIMER_DELAY } from './clock.js';
  * @example
  * ```ts
  * const timer = new WakeTimer(systemClock, () => console.log('wake'));
- * const renewals = new WakeTimer(systemClock, () => renew(), { unref: true });
+ * const renewals = new WakeTimer(systemClock, () => console.log('renew'), { unref: true }); // never keeps the process alive
  * timer.arm(performance.now() + 250.3, performance.now()); // fires after 251 ms
  * timer.arm(Infinity, 0);                                  // cleared
  * ```

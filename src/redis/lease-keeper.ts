@@ -16,7 +16,8 @@ const noop = (): void => {};
  * @example
  * ```ts
  * const keeper = new LeaseKeeper(30_000, (op, args) => runner.call(op, args));
- * const permit = keeper.permit(2, grant, validUntil);
+ * const grant = { ticket: 'a3f09c1d2e4b5f60.0', ms: 30_000, fence: 1 };
+ * const permit = keeper.permit(2, grant, performance.now() + 29_969);
  * ```
  */
 export class LeaseKeeper {

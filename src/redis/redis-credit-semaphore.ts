@@ -35,7 +35,7 @@ export interface RedisCreditSemaphoreOptions extends RedisLimiterOptions {
  * @example
  * ```ts
  * const credits = new RedisCreditSemaphore({ redis: fromIoredis(client, { subscriber }), name: 'api', capacity: 40, refundMs: 10_000, leaseMs: 30_000 });
- * await credits.transact(() => callApi(), { credits: 20 });
+ * await credits.transact(() => callTheApi(), { credits: 20 });
  * ```
  */
 export class RedisCreditSemaphore extends RedisGate {

@@ -22,7 +22,7 @@ export function validityEnd(sentAt: number, ms: number): number {
  *
  * @example
  * ```ts
- * const hooks: PermitHooks = { release: (p) => keeper.release(p), expired: (p) => keeper.lose(p) };
+ * const hooks: PermitHooks = { release: async (p) => console.log('release', p.lease), expired: (p) => p.lose() };
  * ```
  */
 export interface PermitHooks {

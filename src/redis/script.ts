@@ -369,7 +369,7 @@ return reply
  *
  * @example
  * ```ts
- * const script = buildScript(SEMAPHORE_BUDGET);
+ * const script = buildScript(`local HOLD, PROVABLE, OPPORTUNISTIC = 0, true, false --[[ and the rest of a budget ]]`);
  * ```
  */
 export function buildScript(budgetLua: string): string {

@@ -12,7 +12,8 @@ import { WakeSubscription } from './wake-subscription.js';
  *
  * @example
  * ```ts
- * const host: DeskHost<RedisPermit> = { call: (op, args) => runner.call(op, args), makePermit: (w, grant, until) => keeper.permit(w, grant, until) };
+ * const hooks = { release: async () => {}, expired: () => {} };
+ * const host: DeskHost<RedisPermit> = { call: (op, args) => runner.call(op, args), makePermit: (w, grant, until) => new RedisPermit(w.cost, grant.ticket, grant.fence, until, hooks) };
  * ```
  */
 export interface DeskHost<P> {

@@ -12,6 +12,8 @@ import { buildScript } from '../script.js';
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
  * await redis.evalScript(THROTTLE_SCRIPT, keys, ['acquire', ...common, ticket, '1', '1', '-1']);
  * ```
  */
@@ -141,6 +143,8 @@ end
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
  * await redis.evalScript(THROTTLE_SCRIPT, keys, ['peek', ...common, '1']);
  * ```
  */
