@@ -218,6 +218,8 @@ end
 grantQueue()
 
 local reply = {0, ''}
+-- A release whose cost comes back later moves the head's wake-up instant without changing the head.
+local rehint = false
 if op == 'acquire' then
   local id, cost = ARGV[A], tonumber(ARGV[A + 1])
   if redis.call('ZCARD', Q) == 0 and canPay(cost) then
@@ -272,7 +274,12 @@ elseif op == 'cancel' then
     redis.call('ZREM', X, id)
     redis.call('HDEL', C, id, id .. '#f')
     local refund = tonumber(ARGV[A + 3] or '')
-    if HOLD > 0 and refund ~= nil then released(id, cost, refund) else giveBack(cost) end
+    if HOLD > 0 and refund ~= nil then
+      released(id, cost, refund)
+      rehint = refund > 0
+    else
+      giveBack(cost)
+    end
   elseif ARGV[A + 2] == '1' and state == 'ok' then
     giveBack(tonumber(ARGV[A + 1]))
   end
@@ -350,7 +357,7 @@ local function note(id)
 end
 for _, g in ipairs(grants) do table.insert(byOwner[note(g)], g) end
 local headOwner = nil
-if head ~= nil and head ~= head0 then headOwner = note(head) end
+if head ~= nil and (head ~= head0 or rehint) then headOwner = note(head) end
 for _, o in ipairs(owners) do
   local h, d = '', -1
   if o == headOwner then h, d = head, delay end
