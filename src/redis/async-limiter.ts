@@ -56,6 +56,8 @@ export interface AsyncLimiter<P extends Permit = Permit> extends Disposable {
   resume(): Promise<void>;
   /** A `ServerReport` or a response: a 429/503 with `Retry-After` pauses; `remaining` + `resetInMs` caps, on the server. */
   observe(input: unknown): Promise<void>;
+  /** Numeric options (capacity, rates, concurrency) stored on the server, for every process. Bad values throw and change nothing. */
+  update(options: Record<string, unknown>): Promise<void>;
   /** The largest cost that could be paid now (0 while paused), ignoring the queue. */
   readonly available: Promise<number>;
   /** This instance's waiters not admitted yet. */

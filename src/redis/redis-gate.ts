@@ -3,7 +3,7 @@ import { LimiterClosedError, MaxWaitExceededError } from '../core/errors.js';
 import { readServerReport } from '../server-report.js';
 import type { AsyncLimiter, AsyncLimiterStats, RunContext } from './async-limiter.js';
 import type { AcquireOptions } from '../core/types.js';
-import { checkCost, checkFunction, checkId, checkNumber, checkObject, checkSignal } from '../core/validate.js';
+import { checkCost, checkFunction, isCost, throwBadCost, checkId, checkNumber, checkObject, checkSignal } from '../core/validate.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { resolveOptions, type RedisBudget, type RedisLimiterOptions } from './redis-options.js';
 import { RedisPermit, validityEnd } from './redis-permit.js';
@@ -55,7 +55,8 @@ function instanceId(): string {
  */
 export abstract class RedisGate implements AsyncLimiter<RedisPermit> {
   readonly name: string;
-  readonly capacity: number;
+  /** The largest cost, as the server last said (an `update` in any process may change it). */
+  #capacity: number;
   /** Ms after which a Redis call is given up. */
   readonly commandTimeoutMs: number;
   readonly #keys: string[];
@@ -78,12 +79,15 @@ export abstract class RedisGate implements AsyncLimiter<RedisPermit> {
   protected constructor(o: RedisLimiterOptions, budget: RedisBudget) {
     const config = resolveOptions(o, budget, this.#idPrefix);
     this.name = config.name;
-    this.capacity = budget.capacity;
+    this.#capacity = budget.capacity;
     this.commandTimeoutMs = config.commandTimeoutMs;
     this.#keys = config.keys;
     this.#maxWaitMs = config.maxWaitMs;
     this.#refundMs = budget.refundMs;
-    this.#runner = new ScriptRunner(config, (reply) => this.#desk.notice(reply));
+    this.#runner = new ScriptRunner(config, (reply) => {
+      if (reply.capacity > 0) this.#capacity = reply.capacity;
+      this.#desk.notice(reply);
+    });
     const call = (op: string, args: string[]): Promise<Reply> => this.#runner.call(op, args);
     this.#keeper = budget.holdMs > 0 ? new LeaseKeeper(budget.holdMs, call) : undefined;
     this.#desk = new TicketDesk<RedisPermit>({ call, makePermit: (w, grant, validUntil) => this.#permit(w.cost, grant, validUntil, w.refundMs) }, config, this.#keeper !== undefined);
@@ -99,6 +103,11 @@ export abstract class RedisGate implements AsyncLimiter<RedisPermit> {
     return this.#desk.size === 0 && this.#running === 0;
   }
 
+  /** The largest cost that can ever be paid, as the server last said (an `update` in any process changes it). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
   /** The keys this limiter uses in Redis (for inspection and tests): state, queue, heartbeats, costs, grants, guard. */
   get keys(): readonly string[] {
     return this.#keys;
@@ -106,7 +115,7 @@ export abstract class RedisGate implements AsyncLimiter<RedisPermit> {
 
   acquire(cost: number = 1, options?: AcquireOptions): Promise<RedisPermit> {
     try {
-      checkCost(cost, this.capacity);
+      this.#checkCost(cost);
       const o = checkObject('options', options) as AcquireOptions & { refundMs?: number };
       const signal = checkSignal(o.signal);
       const maxWaitMs = o.maxWaitMs === undefined ? this.#maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
@@ -131,7 +140,7 @@ export abstract class RedisGate implements AsyncLimiter<RedisPermit> {
 
   /** Admits now or resolves `undefined`; never queues, and `undefined` while anyone waits (in any process). At most `commandTimeoutMs`. */
   async tryAcquire(cost: number = 1): Promise<RedisPermit | undefined> {
-    checkCost(cost, this.capacity);
+    this.#checkCost(cost);
     if (this.#closed) throw new LimiterClosedError();
     if (cost === 0) return this.#track(new RedisPermit(0, '', 0, Infinity, zeroHooks));
     const lease = this.#newId();
@@ -143,6 +152,7 @@ export abstract class RedisGate implements AsyncLimiter<RedisPermit> {
       this.#giveBack(lease, cost);
       throw error;
     }
+    if (reply.status === 4) throwBadCost(cost, Number(reply.value), 'cost');
     if (reply.status !== 1) return undefined;
     const [ms = '0', fence = '0'] = reply.value.split(':');
     const validUntil = this.#keeper === undefined ? Infinity : validityEnd(reply.sentAt, Number(ms));
@@ -249,6 +259,27 @@ export abstract class RedisGate implements AsyncLimiter<RedisPermit> {
     const pausedMs = Number(paused);
     const pausedUntil = pausedMs > 0 ? (pausedMs >= 1e14 ? Infinity : sentAt + pausedMs) : undefined;
     return [Math.min(this.capacity, Number(available)), Number(ms), pausedUntil];
+  }
+
+  /**
+   * A cost above the capacity this instance knows of still goes to the server, which may know a
+   * larger one (an update by another process) and refuses it otherwise (a `RangeError` all the same).
+   */
+  #checkCost(cost: number): void {
+    if (!isCost(cost, Infinity)) throwBadCost(cost, this.#capacity, 'cost');
+  }
+
+  /** Numeric options stored on the server, for every process (each kind names its own). */
+  abstract update(options: Record<string, unknown>): Promise<void>;
+
+  /**
+   * Stores numeric options on the server, for every process: `[index, value]` pairs, index 0 the
+   * capacity, i the budget's P[i]. Waiters (in any process) whose cost a lowered capacity can
+   * never pay reject with a `RangeError`.
+   */
+  protected async sendUpdate(pairs: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    if (this.#closed) throw new LimiterClosedError();
+    await this.#runner.call('update', pairs.flatMap(([i, v]) => [String(i), String(v)]));
   }
 
   #track(permit: RedisPermit): RedisPermit {

@@ -1,4 +1,4 @@
-import { checkNumber, optionalNumber } from '../core/validate.js';
+import { checkNumber, checkObject, optionalNumber } from '../core/validate.js';
 import type { RedisScriptClient } from './adapters.js';
 
 /**
@@ -88,6 +88,22 @@ export interface RedisGateConfig {
   args: string[];
   /** `unknownState` unset: turn `args[UNKNOWN_ARG]` to wait after the first reply. */
   waitOnceSeen: boolean;
+}
+
+/**
+ * The given subset of `allowed`: an unknown option is a `TypeError` naming it.
+ *
+ * @example
+ * ```ts
+ * const o = updateOptions({ capacity: 5 }, ['capacity']); // { capacity: 5 }
+ * ```
+ */
+export function updateOptions(options: unknown, allowed: readonly string[]): Record<string, unknown> {
+  const o = checkObject('options', options);
+  for (const key of Object.keys(o)) {
+    if (o[key] !== undefined && !allowed.includes(key)) throw new TypeError(`update: ${key} cannot be changed here (only ${allowed.join(', ')})`);
+  }
+  return o;
 }
 
 const KEYS = ['s', 'q', 'w', 'c', 'x', 'g'];

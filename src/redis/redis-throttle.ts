@@ -1,7 +1,7 @@
 import { checkNumber, checkObject, checkOneOf, checkRatePeriod, optionalNumber } from '../core/validate.js';
 import { THROTTLE_SCRIPT } from './budgets/throttle.js';
 import { RedisGate } from './redis-gate.js';
-import type { RedisLimiterOptions } from './redis-options.js';
+import { type RedisLimiterOptions, updateOptions } from './redis-options.js';
 
 /**
  * One rate limit of a {@link RedisThrottle}: at most `rate` per `periodMs`, as a sliding window
@@ -85,6 +85,40 @@ export class RedisThrottle extends RedisGate {
     this.limits = limits.map((l) => Object.freeze({ ...l }));
     this.concurrency = concurrency;
     this.leaseMs = leaseMs;
+  }
+
+  /**
+   * Changes rates, periods or `concurrency` on the server, for every process sharing `name`.
+   * Limits are matched by position and keep their kind and state (level, window); `rate`,
+   * `periodMs` apply to a throttle of one limit. A concurrency limit can be changed (0 =
+   * unlimited) but not added to a throttle constructed without one (it holds no leases). Bad
+   * values throw as in the constructor and change nothing.
+   *
+   * @example
+   * ```ts
+   * const throttle = new RedisThrottle({ redis, name: 'api', rate: 10, concurrency: 4 });
+   * await throttle.update({ rate: 5, concurrency: 8 });
+   * ```
+   */
+  update(options: { rate?: number; periodMs?: number; limits?: readonly RedisRateLimit[]; concurrency?: number }): Promise<void> {
+    const o = updateOptions(options, ['rate', 'periodMs', 'limits', 'concurrency']);
+    const pairs: Array<[number, number]> = [];
+    if (o.concurrency !== undefined) {
+      const concurrency = checkNumber('concurrency', o.concurrency, { integer: true });
+      if (concurrency > 0 && this.concurrency === 0) throw new TypeError('update: concurrency cannot be added to a throttle constructed without one (create it with a concurrency)');
+      pairs.push([2, concurrency]);
+    }
+    if (o.limits !== undefined || o.rate !== undefined || o.periodMs !== undefined) {
+      if (o.limits === undefined && this.limits.length !== 1) throw new TypeError('update: this throttle has several limits; give limits, not rate/periodMs');
+      const first = this.limits[0]!;
+      const given = o.limits === undefined ? { rate: o.rate ?? first.rate, periodMs: o.periodMs ?? first.periodMs, kind: first.kind } : { limits: o.limits, rate: o.rate, periodMs: o.periodMs };
+      const limits = readLimits(given as RedisThrottleOptions);
+      if (limits.length !== this.limits.length || limits.some((l, i) => l.kind !== this.limits[i]!.kind)) {
+        throw new TypeError(`update: limits must keep their number (${this.limits.length}) and kinds (${this.limits.map((l) => l.kind).join(', ')})`);
+      }
+      limits.forEach((l, i) => pairs.push([5 + 3 * i, l.rate], [6 + 3 * i, l.periodMs]));
+    }
+    return this.sendUpdate(pairs);
   }
 }
 

@@ -24,9 +24,12 @@
 //      pause(ms) -> nobody admitted until now + ms (extends a pause, never shortens it); resume()
 //      peek(cost) -> value 'available:ms:paused' (what could be paid now, ignoring the queue; ms
 //        until cost could be, -1 when only a release can help; ms left of a pause, 0 if none)
+//      update(index, value, ...) -> stores numeric options on the server (index 0 = capacity, i = P[i])
 //      cap(remaining, resetInMs) -> a server's report: until now + resetInMs, grants take at most
 //        `remaining` more in all, on top of the budget (a newer report replaces the older)
-// Every reply: {status, value, grants 'id:ms:fence,...', queue head id or '', ms until the head may fit or -1}.
+// Every reply: {status, value, grants 'id:ms:fence,...', queue head id or '', ms until the head may
+// fit or -1, capacity}. A grant 'id:-1:capacity' rejects a waiter whose cost a lowered capacity can
+// never pay; acquire answers status 4 (value = capacity) for such a cost.
 // `ms` is what is left of a grant's validity when the script ran (0 for spent budgets): the
 // client counts it from when it *sent* the call, never from when a reply or message arrived.
 // Ids are '<instance>.<n>'; grants and head changes are PUBLISHed as 'grants|head|delay' on
@@ -62,6 +65,25 @@ local WAIT_UNKNOWN = ARGV[7] == '1'
 local P, NP = {}, tonumber(ARGV[8])
 for i = 1, NP do P[i] = tonumber(ARGV[8 + i]) end
 local A = 9 + NP
+-- update(): numeric options stored on the server ('ov' in S: CAP then P[1..n]), so every process
+-- uses them whatever it was constructed with. Lost with S (then the constructors' options apply).
+local ov = redis.call('HGET', KEYS[1], 'ov')
+if ov then
+  local vals = {}
+  for x in string.gmatch(ov, '[^,]+') do vals[#vals + 1] = tonumber(x) end
+  if #vals == NP + 1 then
+    CAP = vals[1]
+    for i = 1, NP do P[i] = vals[i + 1] end
+  end
+end
+local updated = false
+if ARGV[1] == 'update' then
+  for i = A, #ARGV, 2 do
+    local k, v = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+    if k == 0 then CAP = v else P[k] = v end
+  end
+  updated = true
+end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -170,6 +192,14 @@ end
 
 local grants = {}
 local WALK = 100
+-- A cost above a lowered capacity is never payable: the ticket leaves the queue (so it blocks
+-- nobody) and its owner is told to reject it.
+local function tooBig(id)
+  redis.call('ZREM', Q, id)
+  redis.call('ZREM', W, id)
+  redis.call('HDEL', C, id)
+  grants[#grants + 1] = id .. ':-1:' .. num(CAP)
+end
 local function grantOne(head, cost)
   local deadline = tonumber(redis.call('ZSCORE', W, head))
   redis.call('ZREM', Q, head)
@@ -191,7 +221,9 @@ local function grantQueue()
         -- Passed over maxBypass times, the head blocks everyone behind it until it is admitted.
         if MAX_BYPASS >= 0 and bypassed >= MAX_BYPASS and id ~= head then break end
         local cost = costOf(id)
-        if cost == nil or canPay(cost) then
+        if cost ~= nil and cost > CAP then
+          tooBig(id)
+        elseif cost == nil or canPay(cost) then
           grantOne(id, cost)
           if id ~= head and cost ~= nil then bypassed = bypassed + 1 end
         end
@@ -206,8 +238,12 @@ local function grantQueue()
     local head = redis.call('ZRANGE', Q, 0, 0)[1]
     if head == nil then return nil, 0 end
     local cost = costOf(head)
-    if cost ~= nil and not canPay(cost) then return head, cost end
-    grantOne(head, cost)
+    if cost ~= nil and cost > CAP then
+      tooBig(head)
+    else
+      if cost ~= nil and not canPay(cost) then return head, cost end
+      grantOne(head, cost)
+    end
   end
 end
 local function enqueue(id, cost, score)
@@ -222,7 +258,9 @@ local reply = {0, ''}
 local rehint = false
 if op == 'acquire' then
   local id, cost = ARGV[A], tonumber(ARGV[A + 1])
-  if redis.call('ZCARD', Q) == 0 and canPay(cost) then
+  if cost > CAP then
+    reply = {4, num(CAP)}
+  elseif redis.call('ZCARD', Q) == 0 and canPay(cost) then
     local ms = grantTo(id, cost, nil)
     reply = {1, num(ms) .. ':' .. num(fence)}
   elseif ARGV[A + 2] == '1' then
@@ -255,6 +293,8 @@ elseif op == 'poll' then
           redis.call('HDEL', C, id, id .. '#f')
         end
         got[#got + 1] = id .. ':' .. num(ms) .. ':' .. f
+      elseif tonumber(ARGV[i + 1]) > CAP then
+        got[#got + 1] = id .. ':-1:' .. num(CAP)
       else
         -- Lost by the server (a restart, a loss, a heartbeat missed, a lease that lapsed before
         -- it was claimed): back at its own arrival score.
@@ -303,6 +343,8 @@ elseif op == 'pause' then
 elseif op == 'resume' then
   pausedUntil = 0
   lastFree = -1
+elseif op == 'update' then
+  lastFree = -1
 elseif op == 'cap' then
   capLeft, capUntil = tonumber(ARGV[A]), now + tonumber(ARGV[A + 1])
   lastFree = -1
@@ -338,6 +380,11 @@ if OPPORTUNISTIC then
   redis.call('HSET', S, 'free', num(lastFree), 'bh', bypassHead, 'byp', bypassed)
 end
 if lastScore ~= nil then redis.call('HSET', S, 'score', num(lastScore)) end
+if updated then
+  local vals = {num(CAP)}
+  for i = 1, NP do vals[#vals + 1] = num(P[i]) end
+  redis.call('HSET', S, 'ov', table.concat(vals, ','))
+end
 if guardDirty then
   redis.call('HSET', G, 'until', num(untilMs), 'fence', num(fence))
   redis.call('PEXPIRE', G, math.max(GUARDTTL, math.ceil(untilMs - now) + KEYTTL))
@@ -367,6 +414,7 @@ for i = 1, #KEYS do if i ~= 6 then redis.call('PEXPIRE', KEYS[i], KEYTTL) end en
 reply[3] = table.concat(grants, ',')
 reply[4] = head or ''
 reply[5] = delay
+reply[6] = num(CAP)
 return reply
 `;
 

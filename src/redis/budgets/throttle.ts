@@ -27,6 +27,9 @@ for i = 1, NL do
   local b = 3 + (i - 1) * 3
   L[i] = { sliding = P[b + 1] == 1, cap = P[b + 2], per = P[b + 3], key = KEYS[6 + i], used = 0, level = 0, last = now }
 end
+-- The largest cost is the tightest rate (after an update too).
+CAP = L[1].cap
+for _, l in ipairs(L) do CAP = math.min(CAP, l.cap) end
 local function lostOwn()
   for i, l in ipairs(L) do
     if l.sliding and (tonumber(redis.call('HGET', S, 'u' .. i)) or 0) > 0 and redis.call('EXISTS', l.key) == 0 then return true end
