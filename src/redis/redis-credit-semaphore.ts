@@ -80,7 +80,8 @@ export class RedisCreditSemaphore extends RedisGate {
    *
    * @example
    * ```ts
-   * await credits.update({ capacity: 60 });
+   * const credits = new RedisCreditSemaphore({ redis, name: 'api', capacity: 40, leaseMs: 30_000 });
+ * await credits.update({ capacity: 60 });
    * ```
    */
   update(options: { capacity?: number; maxBypass?: number }): Promise<void> {

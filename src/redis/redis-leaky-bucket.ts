@@ -48,7 +48,8 @@ export class RedisLeakyBucket extends RedisGate {
    *
    * @example
    * ```ts
-   * await bucket.update({ maxRate: 8 });
+   * const leaky = new RedisLeakyBucket({ redis, name: 'api', maxRate: 4, periodMs: 8000 });
+ * await leaky.update({ maxRate: 8 });
    * ```
    */
   update(options: { maxRate?: number; periodMs?: number }): Promise<void> {

@@ -47,7 +47,8 @@ export class RedisSlidingWindow extends RedisGate {
    *
    * @example
    * ```ts
-   * await window.update({ limit: 20 });
+   * const perSecond = new RedisSlidingWindow({ redis, name: 'api', limit: 10, windowMs: 1000 });
+ * await perSecond.update({ limit: 20 });
    * ```
    */
   update(options: { limit?: number; windowMs?: number }): Promise<void> {

@@ -54,7 +54,8 @@ export class RedisTokenBucket extends RedisGate {
    *
    * @example
    * ```ts
-   * await bucket.update({ capacity: 20, refillIntervalMs: 50 });
+   * const tokens = new RedisTokenBucket({ redis, name: 'api', capacity: 10, refillIntervalMs: 100 });
+ * await tokens.update({ capacity: 20, refillIntervalMs: 50 });
    * ```
    */
   update(options: { capacity?: number; refillAmount?: number; refillIntervalMs?: number }): Promise<void> {
