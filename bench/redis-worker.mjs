@@ -5,22 +5,69 @@ import { pathToFileURL } from 'node:url';
 
 // The built entry; BENCH_REDIS_ENTRY points at another build (e.g. one made with tsup --out-dir).
 const entry = process.env.BENCH_REDIS_ENTRY ? pathToFileURL(process.env.BENCH_REDIS_ENTRY).href : '../dist/redis.js';
-const { fromIoredis, RedisSemaphore, RedisTokenBucket } = await import(entry);
+const { fromIoredis, RedisSemaphore, RedisTokenBucket, RedisThrottle } = await import(entry);
 
 const { port, kind, name, options, loops, durationMs } = JSON.parse(process.argv[2]);
 const client = new Redis(port, '127.0.0.1');
 const subscriber = client.duplicate();
 const inner = fromIoredis(client, { subscriber });
+// Every command sent on the command connection, whichever library sends it (a pipeline counts
+// each of its commands).
 let calls = 0;
-const redis = {
-  subscribe: inner.subscribe,
-  evalScript(script, keys, args) {
-    calls++;
-    return inner.evalScript(script, keys, args);
-  },
+const send = client.sendCommand.bind(client);
+client.sendCommand = (...args) => {
+  calls++;
+  return send(...args);
 };
-const limiter = kind === 'semaphore' ? new RedisSemaphore({ redis, name, ...options }) : new RedisTokenBucket({ redis, name, ...options });
-await limiter.tryAcquire(0); // connect before the clock starts
+const redis = inner;
+/**
+ * Every library behind one `acquire(): Promise<{ release }>`: tollgate's twins, bottleneck's Redis
+ * clustering (its own connections, through `schedule`), rate-limiter-flexible's RateLimiterRedis
+ * (`consume`, which refuses rather than queues: retried after its msBeforeNext) and its
+ * RateLimiterQueue (a queue in this process over the Redis counter).
+ */
+async function makeLimiter() {
+  if (kind === 'semaphore' || kind === 'bucket' || kind === 'throttle') {
+    const Kind = { semaphore: RedisSemaphore, bucket: RedisTokenBucket, throttle: RedisThrottle }[kind];
+    const limiter = new Kind({ redis, name, ...options });
+    await limiter.tryAcquire(0); // connect before the clock starts
+    return { acquire: () => limiter.acquire(), close: () => limiter.close() };
+  }
+  if (kind === 'bottleneck') {
+    const { default: Bottleneck } = await import('bottleneck');
+    const connection = new Bottleneck.IORedisConnection({ client });
+    const limiter = new Bottleneck({ id: name, datastore: 'ioredis', connection, ...options });
+    await limiter.ready();
+    return {
+      acquire: () => new Promise((resolve, reject) => {
+        limiter.schedule(() => new Promise((done) => resolve({ release: done, [Symbol.asyncDispose]: async () => done() }))).catch(reject);
+      }),
+      close: () => limiter.disconnect(false),
+    };
+  }
+  const { RateLimiterRedis, RateLimiterQueue } = await import('rate-limiter-flexible');
+  const limiter = new RateLimiterRedis({ storeClient: client, keyPrefix: name, ...options });
+  const none = { release() {}, async [Symbol.asyncDispose]() {} };
+  if (kind === 'rlf-queue') {
+    const queue = new RateLimiterQueue(limiter, { maxQueueSize: 1e6 });
+    return { acquire: () => queue.removeTokens(1).then(() => none), close() {} };
+  }
+  return {
+    async acquire() {
+      for (;;) {
+        try {
+          await limiter.consume('k', 1);
+          return none;
+        } catch (refused) {
+          if (!(refused && typeof refused.msBeforeNext === 'number')) throw refused;
+          await new Promise((r) => setTimeout(r, Math.max(1, refused.msBeforeNext)));
+        }
+      }
+    },
+    close() {},
+  };
+}
+const limiter = await makeLimiter();
 process.send({ ready: true });
 await new Promise((resolve) => process.once('message', resolve));
 

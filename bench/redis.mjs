@@ -34,16 +34,21 @@ async function startRedis() {
   throw new Error('redis-server did not start (is it installed?)');
 }
 
-/** Server-side µs per script call, from INFO commandstats (reset before each scenario). */
-async function serverMicrosPerCall(admin) {
+/** From INFO commandstats (reset before each scenario): server µs per script call, and every command counted. */
+async function serverStats(admin) {
   const info = await admin.info('commandstats');
   let calls = 0;
   let usec = 0;
-  for (const m of info.matchAll(/cmdstat_(evalsha|eval):calls=(\d+),usec=(\d+)/g)) {
-    calls += Number(m[2]);
-    usec += Number(m[3]);
+  let commands = 0;
+  for (const m of info.matchAll(/cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/g)) {
+    if (m[1] === 'info' || m[1] === 'config|resetstat') continue;
+    commands += Number(m[2]);
+    if (m[1] === 'evalsha' || m[1] === 'eval') {
+      calls += Number(m[2]);
+      usec += Number(m[3]);
+    }
   }
-  return usec / calls;
+  return { serverUs: calls > 0 ? usec / calls : NaN, commands };
 }
 
 let seq = 0;
@@ -64,10 +69,11 @@ async function scenario(port, processes, kind, options, loops) {
   const calls = results.reduce((a, r) => a + r.calls, 0);
   const elapsed = Math.max(...results.map((r) => r.elapsed));
   const waits = results.flatMap((r) => r.waits).sort((a, b) => a - b);
-  const serverUs = await serverMicrosPerCall(admin);
+  const { serverUs, commands } = await serverStats(admin);
   admin.disconnect();
   return {
     serverUs,
+    commandsPerAdmission: calls / admitted,
     admitted,
     perSecond: (admitted / elapsed) * 1000,
     callsPerAdmission: calls / admitted,
@@ -76,20 +82,31 @@ async function scenario(port, processes, kind, options, loops) {
   };
 }
 
+// Side by side: one limit, three libraries. bottleneck clusters through Redis (its own Lua,
+// its own connections); rate-limiter-flexible's RateLimiterRedis refuses instead of queueing
+// (a refused caller retries after msBeforeNext), its RateLimiterQueue queues in this process.
+// Fixed windows (rate-limiter-flexible) let up to twice the rate through around a boundary.
+const ONLY = process.env.BENCH_REDIS_ONLY; // a substring of the scenario labels to run
 const SCENARIOS = [
   ['semaphore, capacity 4, 8 loops/process, hold 0', 'semaphore', { capacity: 4, leaseMs: 30_000, unknownState: 'fresh' }, 8],
+  ['  bottleneck maxConcurrent 4 (Redis clustering)', 'bottleneck', { maxConcurrent: 4 }, 8],
+  ['throttle, concurrency 4, 1e9/s, 8 loops/process', 'throttle', { rate: 1e9, periodMs: 1000, concurrency: 4, leaseMs: 30_000, unknownState: 'fresh' }, 8],
   ['token bucket, never empty (capacity 1e9)', 'bucket', { capacity: 1e9, refillAmount: 1e9, refillIntervalMs: 1000, unknownState: 'fresh' }, 8],
+  ['  bottleneck reservoir 1e9 (Redis clustering)', 'bottleneck', { reservoir: 1e9 }, 8],
+  ['  rate-limiter-flexible RateLimiterRedis, 1e9 points', 'rlf', { points: 1e9, duration: 1000 }, 8],
   ['token bucket, 200/s (20 per 100 ms), 8 loops/process', 'bucket', { capacity: 20, refillAmount: 20, refillIntervalMs: 100, unknownState: 'fresh' }, 8],
-];
+  ['  bottleneck reservoir 20 per 100 ms (Redis clustering)', 'bottleneck', { reservoir: 20, reservoirRefreshAmount: 20, reservoirRefreshInterval: 100, heartbeatInterval: 50 }, 8],
+  ['  rate-limiter-flexible RateLimiterQueue, 200 per 1 s (fixed window)', 'rlf-queue', { points: 200, duration: 1 }, 8],
+].filter(([label]) => ONLY === undefined || label.includes(ONLY));
 
 const redis = await startRedis();
 try {
-  console.log(`| scenario | processes | admissions/s | round trips / admission | server µs / script | wait p50 ms | wait p99 ms |`);
+  console.log(`| scenario | processes | admissions/s | commands sent / admission | server µs / script | wait p50 ms | wait p99 ms |`);
   console.log(`|---|---:|---:|---:|---:|---:|---:|`);
   for (const [label, kind, options, loops] of SCENARIOS) {
     for (const processes of [1, 4]) {
       const r = await scenario(redis.port, processes, kind, options, loops);
-      console.log(`| ${label} | ${processes} | ${r.perSecond.toFixed(0)} | ${r.callsPerAdmission.toFixed(2)} | ${r.serverUs.toFixed(1)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+      console.log(`| ${label} | ${processes} | ${r.perSecond.toFixed(0)} | ${r.commandsPerAdmission.toFixed(2)} | ${Number.isNaN(r.serverUs) ? '–' : r.serverUs.toFixed(1)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
     }
   }
 } finally {

@@ -4,10 +4,13 @@ import { type Clock, MAX_TIMER_DELAY } from './clock.js';
  * The one timer of a limiter: armed for an instant, never per waiter. Node truncates fractional
  * delays and overflows delays past 2³¹−1 ms to 1 ms, so it arms whole milliseconds, at least 1
  * (never a 0 ms spin), at most the cap; the owner re-checks on waking and re-arms if early.
+ * With `unref: true`, every handle it arms is `unref`ed (where the clock's handle has `unref`),
+ * so a background timer (lease renewals, a watchdog) never keeps the process alive.
  *
  * @example
  * ```ts
  * const timer = new WakeTimer(systemClock, () => console.log('wake'));
+ * const renewals = new WakeTimer(systemClock, () => console.log('renew'), { unref: true }); // never keeps the process alive
  * timer.arm(performance.now() + 250.3, performance.now()); // fires after 251 ms
  * timer.arm(Infinity, 0);                                  // cleared
  * ```
@@ -17,10 +20,12 @@ export class WakeTimer {
   readonly #onWake: () => void;
   #handle: unknown = undefined;
   #armedAt = Infinity;
+  readonly #unref: boolean;
 
-  constructor(clock: Clock, onWake: () => void) {
+  constructor(clock: Clock, onWake: () => void, options?: { unref?: boolean }) {
     this.#clock = clock;
     this.#onWake = onWake;
+    this.#unref = options?.unref === true;
   }
 
   /** The instant armed for, or `Infinity`. */
@@ -38,7 +43,9 @@ export class WakeTimer {
     this.#armedAt = at;
     if (at === Infinity) return;
     const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(at - now)));
-    this.#handle = this.#clock.setTimeout(this.#fire, delay);
+    const handle = this.#clock.setTimeout(this.#fire, delay);
+    if (this.#unref) (handle as { unref?: () => void } | null | undefined)?.unref?.();
+    this.#handle = handle;
   }
 
   readonly #fire = (): void => {

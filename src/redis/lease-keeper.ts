@@ -1,7 +1,7 @@
 import { systemClock } from '../core/clock.js';
 import { RedisPermit, validityEnd } from './redis-permit.js';
 import type { Grant, Reply } from './script-runner.js';
-import { Timer } from './timer.js';
+import { WakeTimer } from '../core/wake-timer.js';
 
 const noop = (): void => {};
 
@@ -16,7 +16,8 @@ const noop = (): void => {};
  * @example
  * ```ts
  * const keeper = new LeaseKeeper(30_000, (op, args) => runner.call(op, args));
- * const permit = keeper.permit(2, grant, validUntil);
+ * const grant = { ticket: 'a3f09c1d2e4b5f60.0', ms: 30_000, fence: 1 };
+ * const permit = keeper.permit(2, grant, performance.now() + 29_969);
  * ```
  */
 export class LeaseKeeper {
@@ -24,8 +25,8 @@ export class LeaseKeeper {
   readonly #call: (op: string, args: string[]) => Promise<Reply>;
   readonly #held = new Set<RedisPermit>();
   readonly #refunds = new WeakMap<RedisPermit, number>();
-  readonly #renewTimer = new Timer(() => void this.#renew(), true);
-  readonly #watchdog = new Timer(() => this.#watch(), true);
+  readonly #renewTimer = new WakeTimer(systemClock, () => void this.#renew(), { unref: true });
+  readonly #watchdog = new WakeTimer(systemClock, () => this.#watch(), { unref: true });
   readonly #hooks = { release: (p: RedisPermit) => this.#release(p), expired: (p: RedisPermit) => this.#lose(p) };
   #renewing = false;
   #retryAt = 0;
@@ -76,10 +77,10 @@ export class LeaseKeeper {
   #arm(): void {
     let earliest = Infinity;
     for (const p of this.#held) earliest = Math.min(earliest, p.validUntil);
-    this.#watchdog.arm(earliest);
+    this.#watchdog.arm(earliest, systemClock.now());
     if (this.#renewing) return;
     const at = earliest === Infinity ? Infinity : Math.max(earliest - (2 * this.#leaseMs) / 3, this.#retryAt, systemClock.now() + 1);
-    this.#renewTimer.arm(at);
+    this.#renewTimer.arm(at, systemClock.now());
   }
 
   async #renew(): Promise<void> {

@@ -2,7 +2,7 @@ import type { AcquireOptions } from '../core/types.js';
 import { checkFunction, checkNumber, checkObject, optionalNumber } from '../core/validate.js';
 import { CREDIT_SEMAPHORE_SCRIPT } from './budgets/credit-semaphore.js';
 import { RedisGate, type RunContext } from './redis-gate.js';
-import type { RedisLimiterOptions } from './redis-options.js';
+import { type RedisLimiterOptions, updateOptions } from './redis-options.js';
 import type { RedisPermit } from './redis-permit.js';
 
 /**
@@ -35,7 +35,7 @@ export interface RedisCreditSemaphoreOptions extends RedisLimiterOptions {
  * @example
  * ```ts
  * const credits = new RedisCreditSemaphore({ redis: fromIoredis(client, { subscriber }), name: 'api', capacity: 40, refundMs: 10_000, leaseMs: 30_000 });
- * await credits.transact(() => callApi(), { credits: 20 });
+ * await credits.transact(() => callTheApi(), { credits: 20 });
  * ```
  */
 export class RedisCreditSemaphore extends RedisGate {
@@ -71,6 +71,28 @@ export class RedisCreditSemaphore extends RedisGate {
   /** `acquire(credits, { refundMs })`: this permit's credits come back `refundMs` after its release. */
   override acquire(credits: number = 1, options?: AcquireOptions & { refundMs?: number }): Promise<RedisPermit> {
     return super.acquire(credits, options);
+  }
+
+  /**
+   * Changes `capacity` or `maxBypass` on the server, for every process sharing `name`. A lower
+   * capacity never revokes credits taken (nobody is admitted until enough come back); waiters
+   * whose cost it can never pay reject with a `RangeError`. Bad values throw and change nothing.
+   *
+   * @example
+   * ```ts
+   * const credits = new RedisCreditSemaphore({ redis, name: 'api', capacity: 40, leaseMs: 30_000 });
+ * await credits.update({ capacity: 60 });
+   * ```
+   */
+  update(options: { capacity?: number; maxBypass?: number }): Promise<void> {
+    const o = updateOptions(options, ['capacity', 'maxBypass']);
+    const pairs: Array<[number, number]> = [];
+    if (o.capacity !== undefined) pairs.push([0, checkNumber('capacity', o.capacity, { positive: true })]);
+    if (o.maxBypass !== undefined) {
+      const maxBypass = checkNumber('maxBypass', o.maxBypass, { allowInfinity: true });
+      pairs.push([4, maxBypass === Infinity ? -1 : maxBypass]);
+    }
+    return this.sendUpdate(pairs);
   }
 
   /** Takes `credits`, calls `fn`, and releases when it settles (its credits back `refundMs` later); `fn`'s result or error unchanged. */

@@ -1,26 +1,16 @@
 import { systemClock } from '../core/clock.js';
-import { LimiterClosedError } from '../core/errors.js';
+import { LimiterClosedError, MaxWaitExceededError } from '../core/errors.js';
+import { readServerReport } from '../server-report.js';
+import type { AsyncLimiter, AsyncLimiterStats, RunContext } from './async-limiter.js';
 import type { AcquireOptions } from '../core/types.js';
-import { checkCost, checkFunction, checkId, checkNumber, checkObject, checkSignal } from '../core/validate.js';
+import { checkCost, checkFunction, isCost, throwBadCost, checkId, checkNumber, checkObject, checkSignal } from '../core/validate.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { resolveOptions, type RedisBudget, type RedisLimiterOptions } from './redis-options.js';
 import { RedisPermit, validityEnd } from './redis-permit.js';
 import { type Grant, type Reply, ScriptRunner } from './script-runner.js';
 import { TicketDesk } from './ticket-desk.js';
 
-/**
- * What `run` hands `fn`: a signal that aborts when the lease is lost (or the caller's `signal`
- * aborts), and the permit's fencing token.
- *
- * @example
- * ```ts
- * await semaphore.run(({ signal, fencingToken }) => fetch(url, { signal, headers: { 'x-fencing-token': String(fencingToken) } }));
- * ```
- */
-export interface RunContext {
-  signal: AbortSignal;
-  fencingToken: number;
-}
+export type { RunContext };
 
 const spentHooks = { release: () => Promise.resolve(), expired: () => {} };
 const zeroHooks = spentHooks;
@@ -63,9 +53,10 @@ function instanceId(): string {
  * const semaphore: RedisGate = new RedisSemaphore({ redis, name: 'api', capacity: 3, leaseMs: 30_000 });
  * ```
  */
-export abstract class RedisGate implements Disposable {
+export abstract class RedisGate implements AsyncLimiter<RedisPermit> {
   readonly name: string;
-  readonly capacity: number;
+  /** The largest cost, as the server last said (an `update` in any process may change it). */
+  #capacity: number;
   /** Ms after which a Redis call is given up. */
   readonly commandTimeoutMs: number;
   readonly #keys: string[];
@@ -78,16 +69,25 @@ export abstract class RedisGate implements Disposable {
   /** The budget's default refund delay, when its permits' costs come back after a delay. */
   readonly #refundMs: number | undefined;
   #closed = false;
+  #admitted = 0;
+  #timedOut = 0;
+  #aborted = 0;
+  #rejected = 0;
+  #held = 0;
+  #running = 0;
 
   protected constructor(o: RedisLimiterOptions, budget: RedisBudget) {
     const config = resolveOptions(o, budget, this.#idPrefix);
     this.name = config.name;
-    this.capacity = budget.capacity;
+    this.#capacity = budget.capacity;
     this.commandTimeoutMs = config.commandTimeoutMs;
     this.#keys = config.keys;
     this.#maxWaitMs = config.maxWaitMs;
     this.#refundMs = budget.refundMs;
-    this.#runner = new ScriptRunner(config, (reply) => this.#desk.notice(reply));
+    this.#runner = new ScriptRunner(config, (reply) => {
+      if (reply.capacity > 0) this.#capacity = reply.capacity;
+      this.#desk.notice(reply);
+    });
     const call = (op: string, args: string[]): Promise<Reply> => this.#runner.call(op, args);
     this.#keeper = budget.holdMs > 0 ? new LeaseKeeper(budget.holdMs, call) : undefined;
     this.#desk = new TicketDesk<RedisPermit>({ call, makePermit: (w, grant, validUntil) => this.#permit(w.cost, grant, validUntil, w.refundMs) }, config, this.#keeper !== undefined);
@@ -98,6 +98,16 @@ export abstract class RedisGate implements Disposable {
     return this.#desk.size;
   }
 
+  /** True when this instance has nobody waiting and no permit unreleased (a `KeyedLimiter` may then close it; its keys expire on the server). */
+  get idle(): boolean {
+    return this.#desk.size === 0 && this.#running === 0;
+  }
+
+  /** The largest cost that can ever be paid, as the server last said (an `update` in any process changes it). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
   /** The keys this limiter uses in Redis (for inspection and tests): state, queue, heartbeats, costs, grants, guard. */
   get keys(): readonly string[] {
     return this.#keys;
@@ -105,7 +115,7 @@ export abstract class RedisGate implements Disposable {
 
   acquire(cost: number = 1, options?: AcquireOptions): Promise<RedisPermit> {
     try {
-      checkCost(cost, this.capacity);
+      this.#checkCost(cost);
       const o = checkObject('options', options) as AcquireOptions & { refundMs?: number };
       const signal = checkSignal(o.signal);
       const maxWaitMs = o.maxWaitMs === undefined ? this.#maxWaitMs : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true });
@@ -113,8 +123,16 @@ export abstract class RedisGate implements Disposable {
       const refundMs = this.#refundMs === undefined || o.refundMs === undefined ? (this.#refundMs ?? 0) : checkNumber('refundMs', o.refundMs);
       signal?.throwIfAborted();
       if (this.#closed) throw new LimiterClosedError();
-      if (cost === 0) return Promise.resolve(new RedisPermit(0, '', 0, Infinity, zeroHooks));
-      return this.#desk.enter(this.#newId(), cost, id, signal, maxWaitMs, refundMs);
+      if (cost === 0) return Promise.resolve(this.#track(new RedisPermit(0, '', 0, Infinity, zeroHooks)));
+      return this.#desk.enter(this.#newId(), cost, id, signal, maxWaitMs, refundMs).then(
+        (permit) => this.#track(permit),
+        (error: unknown) => {
+          if (error instanceof MaxWaitExceededError) this.#timedOut++;
+          else if (signal?.aborted === true && error === signal.reason) this.#aborted++;
+          else if (!this.#closed) this.#rejected++;
+          throw error;
+        },
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -122,9 +140,9 @@ export abstract class RedisGate implements Disposable {
 
   /** Admits now or resolves `undefined`; never queues, and `undefined` while anyone waits (in any process). At most `commandTimeoutMs`. */
   async tryAcquire(cost: number = 1): Promise<RedisPermit | undefined> {
-    checkCost(cost, this.capacity);
+    this.#checkCost(cost);
     if (this.#closed) throw new LimiterClosedError();
-    if (cost === 0) return new RedisPermit(0, '', 0, Infinity, zeroHooks);
+    if (cost === 0) return this.#track(new RedisPermit(0, '', 0, Infinity, zeroHooks));
     const lease = this.#newId();
     let reply: Reply;
     try {
@@ -134,6 +152,7 @@ export abstract class RedisGate implements Disposable {
       this.#giveBack(lease, cost);
       throw error;
     }
+    if (reply.status === 4) throwBadCost(cost, Number(reply.value), 'cost');
     if (reply.status !== 1) return undefined;
     const [ms = '0', fence = '0'] = reply.value.split(':');
     const validUntil = this.#keeper === undefined ? Infinity : validityEnd(reply.sentAt, Number(ms));
@@ -142,7 +161,7 @@ export abstract class RedisGate implements Disposable {
       this.#giveBack(lease, cost);
       return undefined;
     }
-    return this.#permit(cost, { ticket: lease, ms: Number(ms), fence: Number(fence) }, validUntil, this.#refundMs ?? 0);
+    return this.#track(this.#permit(cost, { ticket: lease, ms: Number(ms), fence: Number(fence) }, validUntil, this.#refundMs ?? 0));
   }
 
   /**
@@ -198,9 +217,79 @@ export abstract class RedisGate implements Disposable {
     return ms < 0 ? Infinity : ms;
   }
 
-  async #peek(cost: number): Promise<[number, number]> {
-    const [available = '0', ms = '-1'] = (await this.#runner.call('peek', [String(cost)])).value.split(':');
-    return [Math.min(this.capacity, Number(available)), Number(ms)];
+  /**
+   * A snapshot: `available` and `pausedUntil` from the server (one call), the counts this
+   * instance's own (`rejected`: waiters rejected because a Redis call failed).
+   */
+  async stats(): Promise<AsyncLimiterStats> {
+    const [available, , pausedUntil] = await this.#peek(0);
+    return {
+      available,
+      pending: this.#desk.size,
+      admitted: this.#admitted,
+      timedOut: this.#timedOut,
+      aborted: this.#aborted,
+      rejected: this.#rejected,
+      held: this.#held,
+      running: this.#running,
+      pausedUntil,
+    };
+  }
+
+  /**
+   * Feeds a server's answer to every process: a `ServerReport` or a response (fetch, node:http,
+   * axios, got). A 429 or 503 with `Retry-After` (or `retryAfterMs`) pauses on the server;
+   * `remaining` + `resetInMs` caps what is admitted before the reset, across every process, on
+   * top of the limiter's own budget (a newer report replaces the older). At most two calls.
+   */
+  async observe(input: unknown): Promise<void> {
+    const report = readServerReport(input);
+    const calls: Promise<unknown>[] = [];
+    if (report.retryAfterMs !== undefined) calls.push(this.pause(report.retryAfterMs));
+    if (report.remaining !== undefined && report.resetInMs !== undefined && report.resetInMs > 0) {
+      calls.push(this.#runner.call('cap', [String(report.remaining), String(report.resetInMs)]));
+    }
+    await Promise.all(calls);
+  }
+
+  /** [available, ms until `cost` fits or -1, pausedUntil on this process's clock or undefined]. */
+  async #peek(cost: number): Promise<[number, number, number | undefined]> {
+    const sentAt = systemClock.now();
+    const [available = '0', ms = '-1', paused = '0'] = (await this.#runner.call('peek', [String(cost)])).value.split(':');
+    const pausedMs = Number(paused);
+    const pausedUntil = pausedMs > 0 ? (pausedMs >= 1e14 ? Infinity : sentAt + pausedMs) : undefined;
+    return [Math.min(this.capacity, Number(available)), Number(ms), pausedUntil];
+  }
+
+  /**
+   * A cost above the capacity this instance knows of still goes to the server, which may know a
+   * larger one (an update by another process) and refuses it otherwise (a `RangeError` all the same).
+   */
+  #checkCost(cost: number): void {
+    if (!isCost(cost, Infinity)) throwBadCost(cost, this.#capacity, 'cost');
+  }
+
+  /** Numeric options stored on the server, for every process (each kind names its own). */
+  abstract update(options: Record<string, unknown>): Promise<void>;
+
+  /**
+   * Stores numeric options on the server, for every process: `[index, value]` pairs, index 0 the
+   * capacity, i the budget's P[i]. Waiters (in any process) whose cost a lowered capacity can
+   * never pay reject with a `RangeError`.
+   */
+  protected async sendUpdate(pairs: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    if (this.#closed) throw new LimiterClosedError();
+    await this.#runner.call('update', pairs.flatMap(([i, v]) => [String(i), String(v)]));
+  }
+
+  #track(permit: RedisPermit): RedisPermit {
+    this.#admitted++;
+    this.#held += permit.cost;
+    this.#running++;
+    return permit.onRelease(() => {
+      this.#held -= permit.cost;
+      this.#running--;
+    });
   }
 
   /** Rejects this instance's waiters (with `reason`, default a `LimiterClosedError`) and later calls; gives their tickets back. Held permits stay valid and renewed until released. */

@@ -1,7 +1,7 @@
 import { checkNumber, checkObject, optionalNumber } from '../core/validate.js';
 import { LEAKY_BUCKET_SCRIPT } from './budgets/leaky-bucket.js';
 import { RedisGate } from './redis-gate.js';
-import type { RedisLimiterOptions } from './redis-options.js';
+import { type RedisLimiterOptions, updateOptions } from './redis-options.js';
 
 /**
  * Options of {@link RedisLeakyBucket}.
@@ -40,5 +40,26 @@ export class RedisLeakyBucket extends RedisGate {
     super(o, { kind: 'leaky', script: LEAKY_BUCKET_SCRIPT, capacity: maxRate, params: [maxRate, periodMs], holdMs: 0, idleMs: periodMs });
     this.maxRate = maxRate;
     this.periodMs = periodMs;
+  }
+
+  /**
+   * Changes `maxRate` or `periodMs` on the server, for every process sharing `name`; the level
+   * carries over. Bad values throw as in the constructor and change nothing.
+   *
+   * @example
+   * ```ts
+   * const leaky = new RedisLeakyBucket({ redis, name: 'api', maxRate: 4, periodMs: 8000 });
+ * await leaky.update({ maxRate: 8 });
+   * ```
+   */
+  update(options: { maxRate?: number; periodMs?: number }): Promise<void> {
+    const o = updateOptions(options, ['maxRate', 'periodMs']);
+    const pairs: Array<[number, number]> = [];
+    if (o.maxRate !== undefined) {
+      const maxRate = checkNumber('maxRate', o.maxRate, { positive: true });
+      pairs.push([0, maxRate], [1, maxRate]);
+    }
+    if (o.periodMs !== undefined) pairs.push([2, checkNumber('periodMs', o.periodMs, { positive: true })]);
+    return this.sendUpdate(pairs);
   }
 }

@@ -1,4 +1,4 @@
-import { checkNumber, optionalNumber } from '../core/validate.js';
+import { checkNumber, checkObject, optionalNumber } from '../core/validate.js';
 import type { RedisScriptClient } from './adapters.js';
 
 /**
@@ -43,7 +43,7 @@ export interface RedisLimiterOptions {
  *
  * @example
  * ```ts
- * const budget: RedisBudget = { kind: 'semaphore', script: SEMAPHORE_SCRIPT, capacity: 3, params: [30_000], holdMs: 30_000, idleMs: 30_000 };
+ * const budget: RedisBudget = { kind: 'semaphore', script: '-- the common Lua around the budget', capacity: 3, params: [30_000], holdMs: 30_000, idleMs: 30_000 };
  * ```
  */
 export interface RedisBudget {
@@ -68,6 +68,7 @@ export interface RedisBudget {
  *
  * @example
  * ```ts
+ * const budget: RedisBudget = { kind: 'semaphore', script: '-- Lua', capacity: 3, params: [30_000], holdMs: 30_000, idleMs: 30_000 };
  * const { keys, channel } = resolveOptions(options, budget, 'a3f09c1d2e4b5f60');
  * ```
  */
@@ -89,6 +90,22 @@ export interface RedisGateConfig {
   waitOnceSeen: boolean;
 }
 
+/**
+ * The given subset of `allowed`: an unknown option is a `TypeError` naming it.
+ *
+ * @example
+ * ```ts
+ * const o = updateOptions({ capacity: 5 }, ['capacity']); // { capacity: 5 }
+ * ```
+ */
+export function updateOptions(options: unknown, allowed: readonly string[]): Record<string, unknown> {
+  const o = checkObject('options', options);
+  for (const key of Object.keys(o)) {
+    if (o[key] !== undefined && !allowed.includes(key)) throw new TypeError(`update: ${key} cannot be changed here (only ${allowed.join(', ')})`);
+  }
+  return o;
+}
+
 const KEYS = ['s', 'q', 'w', 'c', 'x', 'g'];
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
@@ -98,6 +115,7 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
  *
  * @example
  * ```ts
+ * const budget: RedisBudget = { kind: 'bucket', script: '-- Lua', capacity: 10, params: [1, 100], holdMs: 0, idleMs: 1_100 };
  * const config = resolveOptions({ redis, name: 'api' }, budget, 'a3f09c1d2e4b5f60');
  * ```
  */

@@ -22,7 +22,7 @@ export function validityEnd(sentAt: number, ms: number): number {
  *
  * @example
  * ```ts
- * const hooks: PermitHooks = { release: (p) => keeper.release(p), expired: (p) => keeper.lose(p) };
+ * const hooks: PermitHooks = { release: async (p) => console.log('release', p.lease), expired: (p) => p.lose() };
  * ```
  */
 export interface PermitHooks {
@@ -57,6 +57,7 @@ export class RedisPermit implements Permit {
   #hooks: PermitHooks | undefined;
   #released: Promise<void> | undefined;
   #validUntil: number;
+  #onRelease: (() => void) | undefined;
 
   constructor(
     readonly cost: number,
@@ -116,6 +117,12 @@ export class RedisPermit implements Permit {
     if (validUntil > this.#validUntil) this.#validUntil = validUntil;
   }
 
+  /** @internal Called once, at the first release (the limiter's own counts). */
+  onRelease(fn: () => void): this {
+    this.#onRelease = fn;
+    return this;
+  }
+
   /** @internal */
   lose(): void {
     if (!this.#controller.signal.aborted && this.#hooks !== undefined) this.#controller.abort(new LeaseLostError(this.lease, this.fencingToken));
@@ -130,6 +137,9 @@ export class RedisPermit implements Permit {
     if (hooks !== undefined) {
       this.#hooks = undefined;
       this.#released = hooks.release(this);
+      const onRelease = this.#onRelease;
+      this.#onRelease = undefined;
+      onRelease?.();
     }
     return this.#released!;
   }

@@ -1,7 +1,7 @@
 import { checkNumber, checkObject } from '../core/validate.js';
 import { SEMAPHORE_SCRIPT } from './budgets/semaphore.js';
 import { RedisGate } from './redis-gate.js';
-import type { RedisLimiterOptions } from './redis-options.js';
+import { type RedisLimiterOptions, updateOptions } from './redis-options.js';
 
 /**
  * Options of {@link RedisSemaphore}.
@@ -43,5 +43,22 @@ export class RedisSemaphore extends RedisGate {
     const leaseMs = checkNumber('leaseMs', o.leaseMs, { positive: true });
     super(o, { kind: 'semaphore', script: SEMAPHORE_SCRIPT, capacity, params: [leaseMs], holdMs: leaseMs, idleMs: leaseMs });
     this.leaseMs = leaseMs;
+  }
+
+  /**
+   * Changes `capacity` on the server, for every process sharing `name`. A lower capacity never
+   * revokes a permit (nobody is admitted until enough is released); waiters whose cost it can
+   * never pay reject with a `RangeError`. Bad values throw as in the constructor and change nothing.
+   *
+   * @example
+   * ```ts
+   * await semaphore.update({ capacity: 5 });
+   * ```
+   */
+  update(options: { capacity?: number }): Promise<void> {
+    const o = updateOptions(options, ['capacity']);
+    const pairs: Array<[number, number]> = [];
+    if (o.capacity !== undefined) pairs.push([0, checkNumber('capacity', o.capacity, { positive: true })]);
+    return this.sendUpdate(pairs);
   }
 }

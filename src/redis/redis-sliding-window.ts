@@ -1,7 +1,7 @@
 import { checkNumber, checkObject } from '../core/validate.js';
 import { SLIDING_WINDOW_SCRIPT } from './budgets/sliding-window.js';
 import { RedisGate } from './redis-gate.js';
-import type { RedisLimiterOptions } from './redis-options.js';
+import { type RedisLimiterOptions, updateOptions } from './redis-options.js';
 
 /**
  * Options of {@link RedisSlidingWindow}.
@@ -39,5 +39,26 @@ export class RedisSlidingWindow extends RedisGate {
     super(o, { kind: 'window', script: SLIDING_WINDOW_SCRIPT, capacity: limit, params: [limit, windowMs], holdMs: 0, idleMs: windowMs, keys: ['a'] });
     this.limit = limit;
     this.windowMs = windowMs;
+  }
+
+  /**
+   * Changes `limit` or `windowMs` on the server, for every process sharing `name`; admissions
+   * already counted free when they were due to. Bad values throw as in the constructor and change nothing.
+   *
+   * @example
+   * ```ts
+   * const perSecond = new RedisSlidingWindow({ redis, name: 'api', limit: 10, windowMs: 1000 });
+ * await perSecond.update({ limit: 20 });
+   * ```
+   */
+  update(options: { limit?: number; windowMs?: number }): Promise<void> {
+    const o = updateOptions(options, ['limit', 'windowMs']);
+    const pairs: Array<[number, number]> = [];
+    if (o.limit !== undefined) {
+      const limit = checkNumber('limit', o.limit, { positive: true });
+      pairs.push([0, limit], [1, limit]);
+    }
+    if (o.windowMs !== undefined) pairs.push([2, checkNumber('windowMs', o.windowMs, { positive: true })]);
+    return this.sendUpdate(pairs);
   }
 }

@@ -1,7 +1,7 @@
 import { checkNumber, checkObject, optionalNumber } from '../core/validate.js';
 import { TOKEN_BUCKET_SCRIPT } from './budgets/token-bucket.js';
 import { RedisGate } from './redis-gate.js';
-import type { RedisLimiterOptions } from './redis-options.js';
+import { type RedisLimiterOptions, updateOptions } from './redis-options.js';
 
 /**
  * Options of {@link RedisTokenBucket}.
@@ -46,5 +46,24 @@ export class RedisTokenBucket extends RedisGate {
     super(o, { kind: 'bucket', script: TOKEN_BUCKET_SCRIPT, capacity, params: [amount, every], holdMs: 0, idleMs: fillMs });
     this.refillAmount = amount;
     this.refillIntervalMs = every;
+  }
+
+  /**
+   * Changes `capacity`, `refillAmount` or `refillIntervalMs` on the server, for every process
+   * sharing `name`; the tokens carry over. Bad values throw as in the constructor and change nothing.
+   *
+   * @example
+   * ```ts
+   * const tokens = new RedisTokenBucket({ redis, name: 'api', capacity: 10, refillIntervalMs: 100 });
+ * await tokens.update({ capacity: 20, refillIntervalMs: 50 });
+   * ```
+   */
+  update(options: { capacity?: number; refillAmount?: number; refillIntervalMs?: number }): Promise<void> {
+    const o = updateOptions(options, ['capacity', 'refillAmount', 'refillIntervalMs']);
+    const pairs: Array<[number, number]> = [];
+    if (o.capacity !== undefined) pairs.push([0, checkNumber('capacity', o.capacity, { positive: true })]);
+    if (o.refillAmount !== undefined) pairs.push([1, checkNumber('refillAmount', o.refillAmount, { positive: true })]);
+    if (o.refillIntervalMs !== undefined) pairs.push([2, checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true })]);
+    return this.sendUpdate(pairs);
   }
 }

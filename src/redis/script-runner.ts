@@ -34,6 +34,8 @@ export interface Reply {
   head: string;
   delay: number;
   sentAt: number;
+  /** The capacity the server used (an update may have changed it), or NaN. */
+  capacity: number;
 }
 
 /**
@@ -114,6 +116,7 @@ export class ScriptRunner {
       head: String(raw[3]),
       delay: Number(raw[4]),
       sentAt,
+      capacity: raw.length > 5 ? Number(raw[5]) : Number.NaN,
     };
     if (this.#waitOnceSeen) {
       // This instance has seen the limiter's state: from now on, finding none means it was lost.

@@ -22,9 +22,14 @@
 //        granted or admitted; with refundMs, a held lease is *released* (budget's released())
 //      renew(lease, ...) -> value 'ms,ms,...' left on each lease, 0 for a lease gone
 //      pause(ms) -> nobody admitted until now + ms (extends a pause, never shortens it); resume()
-//      peek(cost) -> value 'available:ms' (what could be paid now, ignoring the queue; ms until
-//        cost could be, -1 when only a release can help)
-// Every reply: {status, value, grants 'id:ms:fence,...', queue head id or '', ms until the head may fit or -1}.
+//      peek(cost) -> value 'available:ms:paused' (what could be paid now, ignoring the queue; ms
+//        until cost could be, -1 when only a release can help; ms left of a pause, 0 if none)
+//      update(index, value, ...) -> stores numeric options on the server (index 0 = capacity, i = P[i])
+//      cap(remaining, resetInMs) -> a server's report: until now + resetInMs, grants take at most
+//        `remaining` more in all, on top of the budget (a newer report replaces the older)
+// Every reply: {status, value, grants 'id:ms:fence,...', queue head id or '', ms until the head may
+// fit or -1, capacity}. A grant 'id:-1:capacity' rejects a waiter whose cost a lowered capacity can
+// never pay; acquire answers status 4 (value = capacity) for such a cost.
 // `ms` is what is left of a grant's validity when the script ran (0 for spent budgets): the
 // client counts it from when it *sent* the call, never from when a reply or message arrived.
 // Ids are '<instance>.<n>'; grants and head changes are PUBLISHed as 'grants|head|delay' on
@@ -60,6 +65,25 @@ local WAIT_UNKNOWN = ARGV[7] == '1'
 local P, NP = {}, tonumber(ARGV[8])
 for i = 1, NP do P[i] = tonumber(ARGV[8 + i]) end
 local A = 9 + NP
+-- update(): numeric options stored on the server ('ov' in S: CAP then P[1..n]), so every process
+-- uses them whatever it was constructed with. Lost with S (then the constructors' options apply).
+local ov = redis.call('HGET', KEYS[1], 'ov')
+if ov then
+  local vals = {}
+  for x in string.gmatch(ov, '[^,]+') do vals[#vals + 1] = tonumber(x) end
+  if #vals == NP + 1 then
+    CAP = vals[1]
+    for i = 1, NP do P[i] = vals[i + 1] end
+  end
+end
+local updated = false
+if ARGV[1] == 'update' then
+  for i = A, #ARGV, 2 do
+    local k, v = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+    if k == 0 then CAP = v else P[k] = v end
+  end
+  updated = true
+end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -81,7 +105,7 @@ local function dropExpired(zset, queueToo)
   redis.call('ZREMRANGEBYSCORE', zset, '-inf', num(now))
 end
 
-local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu', 'bh', 'byp')
+local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu', 'bh', 'byp', 'cr', 'cu')
 local fence = tonumber(meta[3]) or 0
 local untilMs = tonumber(meta[4]) or 0
 local quarantine = tonumber(meta[5]) or 0
@@ -93,6 +117,8 @@ local lastFree = tonumber(meta[7])
 local pausedUntil = tonumber(meta[8]) or 0
 -- Only the head's bypass count is kept: an earlier waiter's count is never below a later one's.
 local bypassHead, bypassed = meta[9] or '', tonumber(meta[10]) or 0
+-- A server's own count (observe): at most capLeft more before capUntil.
+local capLeft, capUntil = tonumber(meta[11]) or 0, tonumber(meta[12]) or 0
 local guardDirty = false
 
 -- Lost state is never extra capacity. S gone while G (which outlives it) says a grant may still
@@ -124,14 +150,20 @@ if state == 'lost' then
 end
 
 load(state)
+if capUntil > 0 and now >= capUntil then
+  -- The server's window reset: only the budget applies again, and that is more to pay.
+  capUntil, capLeft, lastFree = 0, 0, -1
+end
 dropExpired(X, false)
 dropExpired(W, true)
 local head0 = redis.call('ZRANGE', Q, 0, 0)[1]
 
-local function canPay(cost) return now >= quarantine and now >= pausedUntil and cost <= free() end
+local function capped(cost) return now < capUntil and cost > capLeft end
+local function canPay(cost) return now >= quarantine and now >= pausedUntil and cost <= free() and not capped(cost) end
 local function delayFor(cost)
   local d = readyDelay(cost)
   local blocked = math.max(quarantine, pausedUntil)
+  if capped(cost) then blocked = math.max(blocked, capUntil) end
   if now < blocked then d = math.max(d, math.ceil(blocked - now)) end
   return d
 end
@@ -142,6 +174,7 @@ local function grantTo(id, cost, heartbeat)
   fence = math.max(fence + 1, nowUs)
   guardDirty = true
   take(cost)
+  if now < capUntil then capLeft = capLeft - cost end
   local ms = 0
   if HOLD > 0 then
     local expiry = math.min(now, heartbeat or now) + HOLD
@@ -159,6 +192,14 @@ end
 
 local grants = {}
 local WALK = 100
+-- A cost above a lowered capacity is never payable: the ticket leaves the queue (so it blocks
+-- nobody) and its owner is told to reject it.
+local function tooBig(id)
+  redis.call('ZREM', Q, id)
+  redis.call('ZREM', W, id)
+  redis.call('HDEL', C, id)
+  grants[#grants + 1] = id .. ':-1:' .. num(CAP)
+end
 local function grantOne(head, cost)
   local deadline = tonumber(redis.call('ZSCORE', W, head))
   redis.call('ZREM', Q, head)
@@ -180,7 +221,9 @@ local function grantQueue()
         -- Passed over maxBypass times, the head blocks everyone behind it until it is admitted.
         if MAX_BYPASS >= 0 and bypassed >= MAX_BYPASS and id ~= head then break end
         local cost = costOf(id)
-        if cost == nil or canPay(cost) then
+        if cost ~= nil and cost > CAP then
+          tooBig(id)
+        elseif cost == nil or canPay(cost) then
           grantOne(id, cost)
           if id ~= head and cost ~= nil then bypassed = bypassed + 1 end
         end
@@ -195,8 +238,12 @@ local function grantQueue()
     local head = redis.call('ZRANGE', Q, 0, 0)[1]
     if head == nil then return nil, 0 end
     local cost = costOf(head)
-    if cost ~= nil and not canPay(cost) then return head, cost end
-    grantOne(head, cost)
+    if cost ~= nil and cost > CAP then
+      tooBig(head)
+    else
+      if cost ~= nil and not canPay(cost) then return head, cost end
+      grantOne(head, cost)
+    end
   end
 end
 local function enqueue(id, cost, score)
@@ -207,9 +254,13 @@ end
 grantQueue()
 
 local reply = {0, ''}
+-- A release whose cost comes back later moves the head's wake-up instant without changing the head.
+local rehint = false
 if op == 'acquire' then
   local id, cost = ARGV[A], tonumber(ARGV[A + 1])
-  if redis.call('ZCARD', Q) == 0 and canPay(cost) then
+  if cost > CAP then
+    reply = {4, num(CAP)}
+  elseif redis.call('ZCARD', Q) == 0 and canPay(cost) then
     local ms = grantTo(id, cost, nil)
     reply = {1, num(ms) .. ':' .. num(fence)}
   elseif ARGV[A + 2] == '1' then
@@ -242,6 +293,8 @@ elseif op == 'poll' then
           redis.call('HDEL', C, id, id .. '#f')
         end
         got[#got + 1] = id .. ':' .. num(ms) .. ':' .. f
+      elseif tonumber(ARGV[i + 1]) > CAP then
+        got[#got + 1] = id .. ':-1:' .. num(CAP)
       else
         -- Lost by the server (a restart, a loss, a heartbeat missed, a lease that lapsed before
         -- it was claimed): back at its own arrival score.
@@ -261,7 +314,12 @@ elseif op == 'cancel' then
     redis.call('ZREM', X, id)
     redis.call('HDEL', C, id, id .. '#f')
     local refund = tonumber(ARGV[A + 3] or '')
-    if HOLD > 0 and refund ~= nil then released(id, cost, refund) else giveBack(cost) end
+    if HOLD > 0 and refund ~= nil then
+      released(id, cost, refund)
+      rehint = refund > 0
+    else
+      giveBack(cost)
+    end
   elseif ARGV[A + 2] == '1' and state == 'ok' then
     giveBack(tonumber(ARGV[A + 1]))
   end
@@ -285,14 +343,20 @@ elseif op == 'pause' then
 elseif op == 'resume' then
   pausedUntil = 0
   lastFree = -1
+elseif op == 'update' then
+  lastFree = -1
+elseif op == 'cap' then
+  capLeft, capUntil = tonumber(ARGV[A]), now + tonumber(ARGV[A + 1])
+  lastFree = -1
 elseif op == 'peek' then
   local available = 0
   if now >= quarantine and now >= pausedUntil then available = math.max(0, free()) end
+  if now < capUntil then available = math.min(available, math.max(0, capLeft)) end
   local cost = tonumber(ARGV[A])
   local d = delayFor(cost)
   -- A lease's expiry is a wake-up hint, not a promise: its holder renews it while alive.
   if HINT_ONLY and cost > free() then d = -1 end
-  reply = {0, num(available) .. ':' .. num(d)}
+  reply = {0, num(available) .. ':' .. num(d) .. ':' .. num(math.max(0, pausedUntil - now))}
 else
   return redis.error_reply('tollgate: unknown op ' .. tostring(op))
 end
@@ -309,13 +373,18 @@ end
 save()
 local idle = idleAt()
 if idle > untilMs then untilMs, guardDirty = idle, true end
-redis.call('HSET', S, 'v', '1', 'n', redis.call('ZCARD', X), 'fence', num(fence), 'until', num(untilMs), 'qu', num(quarantine), 'pu', num(pausedUntil))
+redis.call('HSET', S, 'v', '1', 'n', redis.call('ZCARD', X), 'fence', num(fence), 'until', num(untilMs), 'qu', num(quarantine), 'pu', num(pausedUntil), 'cr', num(capLeft), 'cu', num(capUntil))
 if OPPORTUNISTIC then
   -- While quarantined or paused nothing could be paid: the first call after it must scan.
-  if now < quarantine or now < pausedUntil then lastFree = -1 else lastFree = free() end
+  if now < quarantine or now < pausedUntil or now < capUntil then lastFree = -1 else lastFree = free() end
   redis.call('HSET', S, 'free', num(lastFree), 'bh', bypassHead, 'byp', bypassed)
 end
 if lastScore ~= nil then redis.call('HSET', S, 'score', num(lastScore)) end
+if updated then
+  local vals = {num(CAP)}
+  for i = 1, NP do vals[#vals + 1] = num(P[i]) end
+  redis.call('HSET', S, 'ov', table.concat(vals, ','))
+end
 if guardDirty then
   redis.call('HSET', G, 'until', num(untilMs), 'fence', num(fence))
   redis.call('PEXPIRE', G, math.max(GUARDTTL, math.ceil(untilMs - now) + KEYTTL))
@@ -335,7 +404,7 @@ local function note(id)
 end
 for _, g in ipairs(grants) do table.insert(byOwner[note(g)], g) end
 local headOwner = nil
-if head ~= nil and head ~= head0 then headOwner = note(head) end
+if head ~= nil and (head ~= head0 or rehint) then headOwner = note(head) end
 for _, o in ipairs(owners) do
   local h, d = '', -1
   if o == headOwner then h, d = head, delay end
@@ -345,6 +414,7 @@ for i = 1, #KEYS do if i ~= 6 then redis.call('PEXPIRE', KEYS[i], KEYTTL) end en
 reply[3] = table.concat(grants, ',')
 reply[4] = head or ''
 reply[5] = delay
+reply[6] = num(CAP)
 return reply
 `;
 
@@ -354,7 +424,7 @@ return reply
  *
  * @example
  * ```ts
- * const script = buildScript(SEMAPHORE_BUDGET);
+ * const script = buildScript(`local HOLD, PROVABLE, OPPORTUNISTIC = 0, true, false --[[ and the rest of a budget ]]`);
  * ```
  */
 export function buildScript(budgetLua: string): string {

@@ -12,7 +12,8 @@ import { WakeSubscription } from './wake-subscription.js';
  *
  * @example
  * ```ts
- * const host: DeskHost<RedisPermit> = { call: (op, args) => runner.call(op, args), makePermit: (w, grant, until) => keeper.permit(w, grant, until) };
+ * const hooks = { release: async () => {}, expired: () => {} };
+ * const host: DeskHost<RedisPermit> = { call: (op, args) => runner.call(op, args), makePermit: (w, grant, until) => new RedisPermit(w.cost, grant.ticket, grant.fence, until, hooks) };
  * ```
  */
 export interface DeskHost<P> {
@@ -111,6 +112,7 @@ export class TicketDesk<P> {
       return this.#admit(w, { ticket: w.ticket, ms: Number(ms), fence: Number(fence) }, sentAt);
     }
     if (status === 3) return this.#drop(w, new MaxWaitExceededError(w.maxWaitMs!, 0));
+    if (status === 4) return this.#tooBig(w, Number(reply.value));
     if (status !== 2) return this.#drop(w, new Error(`tollgate/redis: unexpected acquire status ${status}`));
     w.placed = true;
     w.score = reply.value;
@@ -131,6 +133,7 @@ export class TicketDesk<P> {
   }
 
   #admit(w: Ticket, grant: Grant, sentAt: number): void {
+    if (grant.ms < 0) return this.#tooBig(w, grant.fence);
     const validUntil = this.#lease ? validityEnd(sentAt, grant.ms) : Infinity;
     if (validUntil <= systemClock.now()) {
       // Learned too late to be sure the lease is still held (a stall, a pause): never handed out.
@@ -143,6 +146,12 @@ export class TicketDesk<P> {
     }
     this.#leave(w);
     w.resolve(this.#host.makePermit(w, grant, validUntil) as never);
+  }
+
+  /** A lowered capacity can never pay `w`: the server has already dropped its ticket. */
+  #tooBig(w: Ticket, capacity: number): void {
+    this.#leave(w);
+    w.reject(new RangeError(`cost must be a finite number from 0 to the capacity ${capacity}; got ${w.cost}`));
   }
 
   /** Rejects a waiter with `error` and gives back its place (or what it was granted meanwhile). */

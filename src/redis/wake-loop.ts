@@ -2,7 +2,7 @@ import { systemClock } from '../core/clock.js';
 import { MaxWaitExceededError } from '../core/errors.js';
 import type { Grant, Reply } from './script-runner.js';
 import type { Ticket, TicketBook } from './tickets.js';
-import { Timer } from './timer.js';
+import { WakeTimer } from '../core/wake-timer.js';
 
 /**
  * What the loop needs from its desk: the script call, and what to do with what a poll or a
@@ -41,7 +41,7 @@ export class WakeLoop {
   readonly #book: TicketBook;
   readonly #host: WakeHost;
   // Kept alive by Node while anyone waits (a pending acquire needs it); cleared otherwise.
-  readonly #timer = new Timer(() => this.#onTimer(), false);
+  readonly #timer = new WakeTimer(systemClock, () => this.#onTimer());
   #pollAt = Infinity;
   #hintAt = Infinity;
   #polling = false;
@@ -74,7 +74,7 @@ export class WakeLoop {
   /** For good (the limiter closed): the timer is never armed again. */
   stop(): void {
     this.#stopped = true;
-    this.#timer.arm(Infinity);
+    this.#timer.arm(Infinity, systemClock.now());
   }
 
   /** One call for every placed waiter of this instance: heartbeats, grants to claim, tickets the server lost. */
@@ -119,7 +119,7 @@ export class WakeLoop {
   /** One timer, kept alive by Node while anyone waits, gone otherwise. */
   arm(): void {
     const at = this.#book.size === 0 || this.#stopped ? Infinity : Math.min(this.#pollAt, this.#hintAt, this.#book.nextDeadline());
-    this.#timer.arm(at);
+    this.#timer.arm(at, systemClock.now());
   }
 
   #onTimer(): void {

@@ -14,7 +14,7 @@ const noop = (): void => {};
  *
  * @example
  * ```ts
- * const wakeUps = new WakeSubscription(redis, channel, 2000, (grants, head, delay) => desk.onMessage(grants, head, delay), () => loop.poll());
+ * const wakeUps = new WakeSubscription(redis, config.channel, 2000, (grants, head, delay) => console.log(grants, head, delay), () => console.log('poll now'));
  * wakeUps.start();
  * ```
  */

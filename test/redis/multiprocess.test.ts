@@ -83,6 +83,48 @@ describeRedis('tollgate/redis with worker processes', () => {
       expect(all.length).toBeLessThanOrEqual(capacity + Math.ceil(span / every));
     }, 30_000);
 
+    it('a credit semaphore shared by 4 processes never has more than capacity taken and not yet refunded (checked outside the library)', async () => {
+      const name = uniqueName('mp-credits');
+      const capacity = 6;
+      const refundMs = 30;
+      const workers = await Promise.all([0, 1, 2, 3].map(() => worker({ mode: 'credits', name, capacity, refundMs, durationMs: 2000, loops: 2 })));
+      workers.forEach((w) => w.go());
+      const results = await Promise.all(workers.map((w) => w.next<{ result: { permits: Array<[number, number, number]> } }>()));
+      // A permit's credits are surely taken from when its acquire resolved until refundMs after
+      // its release was sent (the server released it no earlier, and refunds refundMs after that;
+      // 0.1% + 1 ms kept back for clock rates). Summing those spans is a sound check.
+      const events: Array<[number, number]> = [];
+      for (const [admitted, released, cost] of results.flatMap((r) => r.result.permits)) {
+        const end = released + refundMs - refundMs / 1000 - 1;
+        if (end > admitted) events.push([admitted, cost], [end, -cost]);
+      }
+      events.sort((x, y) => x[0] - y[0] || x[1] - y[1]); // at one instant, ends before starts
+      let level = 0;
+      let maxLevel = 0;
+      for (const [, delta] of events) maxLevel = Math.max(maxLevel, (level += delta));
+      expect(maxLevel).toBeLessThanOrEqual(capacity);
+      expect(maxLevel).toBeGreaterThanOrEqual(capacity - 2); // close to the capacity: the check had teeth
+      expect(events.length / 2).toBeGreaterThan(60);
+    }, 30_000);
+
+    it('a sliding window shared by 4 processes never admits more than limit in any window', async () => {
+      const name = uniqueName('mp-window');
+      const limit = 5;
+      const windowMs = 200;
+      const workers = await Promise.all([0, 1, 2, 3].map(() => worker({ mode: 'window', name, capacity: limit, windowMs, durationMs: 2000, loops: 2 })));
+      workers.forEach((w) => w.go());
+      const results = await Promise.all(workers.map((w) => w.next<{ result: { admissions: Array<[number, number]> } }>()));
+      // An admission happened on the server somewhere in [sent, received]: count only those surely
+      // inside [a, a + windowMs).
+      const all = results.flatMap((r) => r.result.admissions).sort((x, y) => x[0] - y[0]);
+      const span = all.at(-1)![1] - all[0]![0];
+      expect(all.length).toBeGreaterThan(0.7 * limit * (span / windowMs)); // kept busy
+      let worst = 0;
+      for (const [a] of all) worst = Math.max(worst, all.filter(([s, r]) => s >= a && r < a + windowMs).length);
+      expect(worst).toBeLessThanOrEqual(limit);
+      expect(all.length).toBeLessThanOrEqual(limit * Math.ceil(span / windowMs));
+    }, 30_000);
+
     it('a holder killed with SIGKILL loses its lease after leaseMs; the others go on', async () => {
       const name = uniqueName('mp-kill');
       const leaseMs = 600;

@@ -11,6 +11,9 @@ import { buildScript } from '../script.js';
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
+ * const lease = 'a3f09c1d2e4b5f60.0';
  * await redis.evalScript(CREDIT_SEMAPHORE_SCRIPT, keys, ['cancel', ...common, lease, '20', '1', '10000']);
  * ```
  */
@@ -73,6 +76,9 @@ local function save() redis.call('HSET', S, 'refunding', num(refunding)) end
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
+ * const lease = 'a3f09c1d2e4b5f60.0';
  * await redis.evalScript(CREDIT_SEMAPHORE_SCRIPT, keys, ['renew', ...common, lease]);
  * ```
  */

@@ -8,6 +8,8 @@ import { buildScript } from '../script.js';
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
  * await redis.evalScript(LEAKY_BUCKET_SCRIPT, keys, ['acquire', ...common, ticket, '1', '1', '-1']);
  * ```
  */
@@ -48,6 +50,8 @@ local function save() redis.call('HSET', S, 'level', num(level), 'last', num(las
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
  * await redis.evalScript(LEAKY_BUCKET_SCRIPT, keys, ['acquire', ...common, ticket, '1', '0', '-1']);
  * ```
  */

@@ -10,6 +10,8 @@ import { buildScript } from '../script.js';
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
  * await redis.evalScript(SLIDING_WINDOW_SCRIPT, keys, ['acquire', ...common, ticket, '1', '1', '-1']);
  * ```
  */
@@ -72,6 +74,8 @@ local function save() redis.call('HSET', S, 'wused', num(used)) end
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
  * await redis.evalScript(SLIDING_WINDOW_SCRIPT, keys, ['acquire', ...common, ticket, '1', '0', '-1']);
  * ```
  */

@@ -8,6 +8,8 @@ import { buildScript } from '../script.js';
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
  * await redis.evalScript(TOKEN_BUCKET_SCRIPT, keys, ['acquire', ...common, ticket, '1', '1', '500']);
  * ```
  */
@@ -55,6 +57,9 @@ local function save() redis.call('HSET', S, 'tokens', num(tokens), 'last', num(l
  *
  * @example
  * ```ts
+ * const keys = ['s', 'q', 'w', 'c', 'x', 'g'].map((k) => `tollgate:api:{api}:${k}`);
+ * const common = ['tollgate:api:{api}:wake', '3', '3000', '4000', '604800000', '0', '1', '3000']; // channel, capacity, ttls, unknownState, params
+ * const score = '1733100000000000';
  * await redis.evalScript(TOKEN_BUCKET_SCRIPT, keys, ['poll', ...common, ticket, '1', score]);
  * ```
  */

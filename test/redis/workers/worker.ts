@@ -2,10 +2,10 @@
 // (JSON); it says 'ready' over IPC, starts on 'go', and sends its observations back at the end.
 // The semaphore check is outside the library: a plain Redis counter moved by the holders.
 import { Redis } from 'ioredis';
-import { fromIoredis, RedisSemaphore, RedisTokenBucket } from '../../../src/redis/index.js';
+import { fromIoredis, RedisCreditSemaphore, RedisSemaphore, RedisSlidingWindow, RedisTokenBucket } from '../../../src/redis/index.js';
 
 interface Config {
-  mode: 'semaphore' | 'bucket' | 'holder';
+  mode: 'semaphore' | 'bucket' | 'holder' | 'credits' | 'window';
   port: number;
   name: string;
   capacity: number;
@@ -14,6 +14,8 @@ interface Config {
   durationMs?: number;
   loops?: number;
   probeKey?: string;
+  refundMs?: number;
+  windowMs?: number;
 }
 
 const config = JSON.parse(process.argv[2]!) as Config;
@@ -65,6 +67,41 @@ async function bucket(): Promise<unknown> {
   return { admissions };
 }
 
+/** Each permit: [admitted (received), release sent, cost], on the host's monotonic clock. */
+async function credits(): Promise<unknown> {
+  const c = new RedisCreditSemaphore({ unknownState: 'fresh', redis, name: config.name, capacity: config.capacity, leaseMs: config.leaseMs ?? 5_000, refundMs: config.refundMs! });
+  const end = performance.now() + config.durationMs!;
+  const permits: Array<[number, number, number]> = [];
+  const loop = async () => {
+    while (performance.now() < end) {
+      const cost = 1 + Math.floor(Math.random() * 3);
+      const permit = await c.acquire(cost);
+      const admitted = monoMs();
+      await sleep(Math.random() * 4);
+      const released = monoMs();
+      await permit[Symbol.asyncDispose]();
+      permits.push([admitted, released, cost]);
+    }
+  };
+  await Promise.all(Array.from({ length: config.loops ?? 2 }, loop));
+  return { permits };
+}
+
+async function window(): Promise<unknown> {
+  const w = new RedisSlidingWindow({ unknownState: 'fresh', redis, name: config.name, limit: config.capacity, windowMs: config.windowMs! });
+  const end = performance.now() + config.durationMs!;
+  const admissions: Array<[number, number]> = [];
+  const loop = async () => {
+    while (performance.now() < end) {
+      const sent = monoMs();
+      await w.acquire();
+      admissions.push([sent, monoMs()]);
+    }
+  };
+  await Promise.all(Array.from({ length: config.loops ?? 2 }, loop));
+  return { admissions };
+}
+
 async function holder(): Promise<void> {
   const s = new RedisSemaphore({ unknownState: 'fresh', redis, name: config.name, capacity: config.capacity, leaseMs: config.leaseMs! });
   await s.acquire(config.capacity);
@@ -76,7 +113,8 @@ await send({ ready: true });
 await go;
 if (config.mode === 'holder') await holder();
 else {
-  const result = config.mode === 'semaphore' ? await semaphore() : await bucket();
+  const modes = { semaphore, bucket, credits, window } as const;
+  const result = await modes[config.mode]();
   await send({ result });
   client.disconnect();
   subscriber.disconnect();
