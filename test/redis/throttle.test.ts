@@ -80,4 +80,25 @@ describeRedis('RedisThrottle', () => {
     await rateOnly.run(() => 1);
     expect(r2.total()).toBe(1);
   });
+
+  it('lost state is never extra capacity: a lost window counts as full, a lost slot set admits nobody while a lease may be alive', async () => {
+    const name = uniqueName('throttle-lost');
+    const { throttle: a } = make(name, { rate: 3, periodMs: 60_000 });
+    const { throttle: b } = make(name, { rate: 3, periodMs: 60_000 });
+    expect(await a.tryAcquire(2)).toBeDefined();
+    await ctx.client.del(a.keys[6]!); // the window's admissions, lost
+    expect(await b.tryAcquire(1)).toBeUndefined();
+    expect(await b.available).toBe(0);
+
+    const slots = uniqueName('throttle-lost-slots');
+    const { throttle: c } = make(slots, { rate: 100, concurrency: 1, leaseMs: 600 });
+    const { throttle: d } = make(slots, { rate: 100, concurrency: 1, leaseMs: 600 });
+    const held = await c.acquire();
+    await ctx.client.del(c.keys[4]!); // the leases, lost
+    expect(await d.tryAcquire()).toBeUndefined();
+    const t0 = performance.now();
+    (await d.acquire(1, { maxWaitMs: 3000 })).release();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(300); // only once the old lease could have ended
+    expect(held.lost).toBe(true);
+  });
 });
