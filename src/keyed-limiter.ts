@@ -1,13 +1,20 @@
 import { type Clock, MAX_TIMER_DELAY } from './core/clock.js';
 import { LimiterClosedError } from './core/errors.js';
-import type { AcquireOptions, Limiter, Permit } from './core/types.js';
+import type { AcquireOptions, Permit, RunContext } from './core/types.js';
 import { checkClock, checkFunction, checkNumber, checkObject } from './core/validate.js';
 
 /**
- * What a {@link KeyedLimiter} keeps per key: a limiter that tells when it is as new (every tollgate limiter).
+ * What a {@link KeyedLimiter} keeps per key: a limiter that tells when it is as new. Every
+ * tollgate limiter is one, in-process or in `tollgate/redis` (its `AsyncLimiter`s answer
+ * `tryAcquire` with a promise; the map only ever calls what is listed here).
  * @example `const member: KeyedMember = new TokenBucket({ capacity: 5, refillIntervalMs: 1_000 });`
  */
-export type KeyedMember = Limiter & { readonly idle: boolean };
+export interface KeyedMember {
+  acquire(cost?: number, options?: AcquireOptions): Promise<Permit>;
+  run<T>(fn: (context: RunContext) => T | PromiseLike<T>, options?: AcquireOptions & { cost?: number }): Promise<T>;
+  close(reason?: unknown): void;
+  readonly idle: boolean;
+}
 
 /** Options of {@link KeyedLimiter}. @example `const options: KeyedLimiterOptions = { idleMs: 5 * 60_000 };` */
 export interface KeyedLimiterOptions {
