@@ -58,9 +58,9 @@ export interface GateSetup {
  * passed (the clock is read every `SLICE_CHECK`): larger waves go on 1 ms later, so an expiry wave
  * never holds the event loop for long (each rejection builds an error with its stack).
  */
-const SLICE = 2_048;
+const SLICE = 1_024;
 const SLICE_MS = 4;
-const SLICE_CHECK = 64;
+const SLICE_CHECK = 32;
 
 /** How a limiter queues: fixed at construction but for what `update` may change. */
 interface Settings {

@@ -46,8 +46,8 @@ declare const limiter: import('../../src/index.js').Limiter & import('../../src/
 declare const sem: import('../../src/index.js').CreditSemaphore;
 declare const bucket: import('../../src/index.js').TokenBucket;
 declare const clock: import('../../src/index.js').VirtualClock;
-declare const perUser: import('../../src/index.js').KeyedLimiter<string>;
-declare const perHost: import('../../src/index.js').KeyedLimiter<string>;
+declare const perUser: import('../../src/index.js').KeyedLimiter<string, import('../../src/index.js').TokenBucket>;
+declare const perHost: import('../../src/index.js').KeyedLimiter<string, import('../../src/index.js').Throttle>;
 declare const semaphore: import('../../src/redis/index.js').RedisSemaphore;
 
 /** The Redis clients of the tollgate/redis examples. */
