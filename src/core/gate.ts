@@ -58,9 +58,9 @@ export interface GateSetup {
  * passed (the clock is read every `SLICE_CHECK`): larger waves go on 1 ms later, so an expiry wave
  * never holds the event loop for long (each rejection builds an error with its stack).
  */
-const SLICE = 1_024;
-const SLICE_MS = 4;
-const SLICE_CHECK = 32;
+const SLICE = 256;
+const SLICE_MS = 2;
+const SLICE_CHECK = 16;
 
 /** How a limiter queues: fixed at construction but for what `update` may change. */
 interface Settings {
