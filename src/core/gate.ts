@@ -39,6 +39,7 @@ import { WakeTimer } from './wake-timer.js';
 import { Waiter } from './waiter.js';
 import { WaiterQueue } from './waiter-queue.js';
 import { wrapWith } from './wrap.js';
+import { EMPTY, ownList, PLAIN, readCommonUpdate, runHolding, type Settings, settingsOf, slice } from './gate-parts.js';
 import { readServerReport } from '../server-report.js';
 
 /** What a limiter class hands its base: its budgets (in whole quanta) and defaults. */
@@ -53,47 +54,8 @@ export interface GateSetup {
   perCallRefund?: boolean;
 }
 
-/**
- * At most this many waiters leave by timeout in one callback, and no more once `SLICE_MS` have
- * passed (the clock is read every `SLICE_CHECK`): larger waves go on 1 ms later, so an expiry wave
- * never holds the event loop for long (each rejection builds an error with its stack).
- */
-const SLICE = 256;
-const SLICE_MS = 2;
-const SLICE_CHECK = 16;
-
-/** How a limiter queues: fixed at construction but for what `update` may change. */
-interface Settings {
-  readonly opportunistic: boolean;
-  readonly maxBypass: number;
-  readonly maxPending: number;
-  readonly dropOldest: boolean;
-  readonly perCallRefund: boolean;
-}
-
-/** One frozen object per distinct combination in use: limiters that keep the defaults share it. */
-const SETTINGS = new Map<string, Settings>();
-function settingsOf(s: Settings): Settings {
-  const key = `${s.opportunistic}|${s.maxBypass}|${s.maxPending}|${s.dropOldest}|${s.perCallRefund}`;
-  let shared = SETTINGS.get(key);
-  if (shared === undefined) {
-    shared = Object.freeze({ opportunistic: s.opportunistic, maxBypass: s.maxBypass, maxPending: s.maxPending, dropOldest: s.dropOldest, perCallRefund: s.perCallRefund });
-    if (SETTINGS.size < 64) SETTINGS.set(key, shared);
-  }
-  return shared;
-}
-
-/** What a call without options gets from a limiter without a default `maxWaitMs` or `refundMs`. */
-const PLAIN: Entry = Object.freeze({ signal: undefined, maxWaitMs: undefined, id: undefined, refundMs: 0, priority: 0 });
-
 /** The `tollgate:event` diagnostics channel: `null` until the first limiter looks it up, `undefined` where there is none. */
 let channel: EventChannel | undefined | null = null;
-
-/** The queue of every limiter nobody has waited on yet: never pushed to. */
-const EMPTY = new WaiterQueue({ opportunistic: false, maxBypass: Infinity });
-
-/** Options every limiter's `update` takes. */
-const COMMON_UPDATES = ['maxWaitMs', 'maxBypass', 'maxPending'];
 
 type EventType = LimiterEvent['type'];
 
@@ -282,13 +244,7 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   update(options: Record<string, unknown>): void {
     const o = checkObject('options', options);
-    const allowed = [...COMMON_UPDATES, ...this.updatableOptions()];
-    for (const key of Object.keys(o)) {
-      if (!allowed.includes(key)) throw new TypeError(`update: ${key} is not an option that can be updated (${allowed.join(', ')})`);
-    }
-    const maxWaitMs = 'maxWaitMs' in o ? (o.maxWaitMs === undefined ? undefined : checkNumber('maxWaitMs', o.maxWaitMs, { allowInfinity: true })) : this.#defaults.maxWaitMs;
-    const maxBypass = 'maxBypass' in o ? optionalNumber('maxBypass', o.maxBypass, Infinity, { integer: true, allowInfinity: true }) : undefined;
-    const maxPending = 'maxPending' in o ? optionalNumber('maxPending', o.maxPending, Infinity, { integer: true, allowInfinity: true }) : this.#settings.maxPending;
+    const { maxWaitMs, maxBypass, maxPending } = readCommonUpdate(o, this.updatableOptions(), this.#defaults.maxWaitMs, this.#settings.maxPending);
     const now = this.#read();
     const apply = this.prepareUpdate(o, now);
     if (this.#closed) return;
@@ -612,10 +568,7 @@ export abstract class Gate implements Limiter, PermitOwner {
   #settle(now: number): void {
     this.#begin();
     try {
-      let work = 0;
-      // The real clock (not the limiter's, which may be virtual) bounds how long this callback runs.
-      const began = performanceNow();
-      const enough = (): boolean => ++work >= SLICE || (work % SLICE_CHECK === 0 && performanceNow() - began > SLICE_MS);
+      const enough = slice();
       const deadlines = this.#deadlines;
       if (deadlines !== undefined && deadlines.size > 0) {
         // Late: due strictly before now. Never admitted, whatever a scan could pay.
@@ -823,23 +776,5 @@ export abstract class Gate implements Limiter, PermitOwner {
         // A subscriber that throws must not reach the caller either (Node reports it on its own).
       }
     }
-  }
-}
-
-/** Wall time for slicing only (never for admissions): `performance.now` where it exists. */
-function performanceNow(): number {
-  return globalThis.performance?.now() ?? Date.now();
-}
-
-function ownList(own: Budget | readonly Budget[]): readonly Budget[] {
-  return Array.isArray(own) ? own : [own as Budget];
-}
-
-/** Calls `fn` and releases `permit` when it settles, fulfilled or rejected (also when it throws synchronously). */
-async function runHolding<T>(permit: Permit, fn: (context: RunContext) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
-  try {
-    return await fn({ signal });
-  } finally {
-    permit.release();
   }
 }
