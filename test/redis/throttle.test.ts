@@ -40,8 +40,7 @@ describeRedis('RedisThrottle', () => {
     p1.release();
     const p3 = await waiting;
     expect((await a.stats()).running).toBe(1);
-    p2.release();
-    p3.release();
+    await Promise.all([p2[Symbol.asyncDispose](), p3[Symbol.asyncDispose]()]); // release() does not wait for Redis
     expect(await a.available).toBe(100 - 3);
   });
 

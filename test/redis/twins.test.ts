@@ -228,8 +228,7 @@ describeRedis('tollgate/redis twins', () => {
       const held = await s.acquire();
       expect(await s.retryAfterMs(1)).toBe(Infinity);
       expect(await s.available).toBe(0);
-      held.release();
-      await sleep(30);
+      await held[Symbol.asyncDispose]();
       expect(await s.available).toBe(1);
     });
   });
