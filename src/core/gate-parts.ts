@@ -8,8 +8,9 @@ import { WaiterQueue } from './waiter-queue.js';
 
 /**
  * At most this many waiters leave by timeout in one callback, and no more once `SLICE_MS` have
- * passed (the clock is read every `SLICE_CHECK`): larger waves go on 1 ms later, so an expiry wave
- * never holds the event loop for long (each rejection builds an error with its stack).
+ * passed (the clock is read every `SLICE_CHECK`): larger waves go on at the same instant, after
+ * other callbacks (`WakeTimer#armNext`), so an expiry wave never holds the event loop for long
+ * (each rejection builds an error with its stack) and where it is cut changes no outcome.
  */
 const SLICE = 256;
 const SLICE_MS = 2;

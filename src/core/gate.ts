@@ -574,7 +574,7 @@ export abstract class Gate implements Limiter, PermitOwner {
         // Late: due strictly before now. Never admitted, whatever a scan could pay.
         for (let late = deadlines.popDue(now, true); late !== undefined; late = deadlines.popDue(now, true)) {
           this.#timeout(late, now);
-          if (enough()) return this.#armAt(now, now);
+          if (enough()) return this.#armNext(now);
         }
       }
       for (;;) {
@@ -583,7 +583,7 @@ export abstract class Gate implements Limiter, PermitOwner {
         const due = deadlines?.popDue(now, false);
         if (due === undefined) break;
         this.#timeout(due, now);
-        if (enough()) return this.#armAt(now, now);
+        if (enough()) return this.#armNext(now);
       }
       this.#arm(now);
     } finally {
@@ -687,11 +687,21 @@ export abstract class Gate implements Limiter, PermitOwner {
     this.#armAt(at, now);
   }
 
+  /** The rest of a sliced wave goes on at the same instant, after other callbacks (see `slice`). */
+  #armNext(now: number): void {
+    if (this.#closed) return this.#armAt(Infinity, now);
+    (this.#timer ??= this.#wakeTimer()).armNext(now);
+  }
+
+  #wakeTimer(): WakeTimer {
+    return new WakeTimer(this.#clock, () => this.#settle(this.#read()));
+  }
+
   #armAt(at: number, now: number): void {
     if (this.#closed) at = Infinity;
     if (this.#timer === undefined) {
       if (at === Infinity) return;
-      this.#timer = new WakeTimer(this.#clock, () => this.#settle(this.#read()));
+      this.#timer = this.#wakeTimer();
     }
     this.#timer.arm(at, now);
   }

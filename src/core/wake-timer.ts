@@ -3,7 +3,7 @@ import { type Clock, MAX_TIMER_DELAY } from './clock.js';
 /**
  * The one timer of a limiter: armed for an instant, never per waiter. Node truncates fractional
  * delays and overflows delays past 2³¹−1 ms to 1 ms, so it arms whole milliseconds, at least 1
- * (never a 0 ms spin), at most the cap; the owner re-checks on waking and re-arms if early.
+ * (never a 0 ms spin; `armNext` alone asks for 0), at most the cap; the owner re-checks on waking and re-arms if early.
  * With `unref: true`, every handle it arms is `unref`ed (where the clock's handle has `unref`),
  * so a background timer (lease renewals, a watchdog) never keeps the process alive.
  *
@@ -12,6 +12,7 @@ import { type Clock, MAX_TIMER_DELAY } from './clock.js';
  * const timer = new WakeTimer(systemClock, () => console.log('wake'));
  * const renewals = new WakeTimer(systemClock, () => console.log('renew'), { unref: true }); // never keeps the process alive
  * timer.arm(performance.now() + 250.3, performance.now()); // fires after 251 ms
+ * timer.armNext(performance.now());                       // after the callbacks due now (a 0 ms delay)
  * timer.arm(Infinity, 0);                                  // cleared
  * ```
  */
@@ -35,6 +36,19 @@ export class WakeTimer {
 
   /** Arms for `at` (replacing any earlier arming); `Infinity` clears. */
   arm(at: number, now: number): void {
+    this.#set(at, Math.max(1, Math.ceil(at - now)));
+  }
+
+  /**
+   * Fires at `now` once other callbacks have run: a 0 ms delay, which Node stretches to 1 ms
+   * while a virtual or fake clock keeps the instant. For work split into slices, each of which
+   * makes progress (a 0 ms re-arm that did not would spin).
+   */
+  armNext(now: number): void {
+    this.#set(now, 0);
+  }
+
+  #set(at: number, ms: number): void {
     if (at === this.#armedAt) return;
     if (this.#handle !== undefined) {
       this.#clock.clearTimeout(this.#handle);
@@ -42,8 +56,7 @@ export class WakeTimer {
     }
     this.#armedAt = at;
     if (at === Infinity) return;
-    const delay = Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(at - now)));
-    const handle = this.#clock.setTimeout(this.#fire, delay);
+    const handle = this.#clock.setTimeout(this.#fire, Math.min(MAX_TIMER_DELAY, ms));
     if (this.#unref) (handle as { unref?: () => void } | null | undefined)?.unref?.();
     this.#handle = handle;
   }
