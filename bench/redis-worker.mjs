@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 const entry = process.env.BENCH_REDIS_ENTRY ? pathToFileURL(process.env.BENCH_REDIS_ENTRY).href : '../dist/redis.js';
 const { fromIoredis, RedisSemaphore, RedisTokenBucket, RedisThrottle } = await import(entry);
 
-const { port, kind, name, options, loops, durationMs } = JSON.parse(process.argv[2]);
+const { port, kind, name, options, loops, durationMs, holdMs } = JSON.parse(process.argv[2]);
 const client = new Redis(port, '127.0.0.1');
 const subscriber = client.duplicate();
 const inner = fromIoredis(client, { subscriber });
@@ -67,12 +67,31 @@ async function makeLimiter() {
     close() {},
   };
 }
+/** Median ms of `rounds` uncontended script calls on a name of its own: the unit a hand-off is counted in. */
+async function roundTripMs(rounds = 200) {
+  const probe = new RedisSemaphore({ redis, name: `${name}-rtt-${process.pid}`, capacity: 1, leaseMs: 30_000, unknownState: 'fresh' });
+  const times = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    const permit = await probe.tryAcquire();
+    times.push(performance.now() - t0);
+    await permit[Symbol.asyncDispose]();
+  }
+  probe.close();
+  return times.sort((a, b) => a - b)[times.length >> 1];
+}
+
 const limiter = await makeLimiter();
+const rttMs = holdMs !== undefined ? await roundTripMs() : undefined;
+calls = 0; // the probe's calls are not the scenario's
 process.send({ ready: true });
 await new Promise((resolve) => process.once('message', resolve));
 
 let admitted = 0;
 const waits = [];
+/** With `holdMs`: [admitted, released] instants on the machine's wall clock (comparable across processes), one pair per admission. */
+const held = [];
+const wall = () => performance.timeOrigin + performance.now();
 const end = performance.now() + durationMs;
 async function loop() {
   while (performance.now() < end) {
@@ -80,13 +99,22 @@ async function loop() {
     const permit = await limiter.acquire();
     waits.push(performance.now() - t0);
     admitted++;
-    await permit[Symbol.asyncDispose]();
+    if (holdMs === undefined) {
+      await permit[Symbol.asyncDispose]();
+      continue;
+    }
+    // Held long enough for the other processes' waiters to be queued, then let go without waiting
+    // for the release to reach Redis: the next acquire is sent after it, on the same connection.
+    const at = wall();
+    await new Promise((r) => setTimeout(r, holdMs));
+    held.push([at, wall()]);
+    permit.release();
   }
 }
 const t0 = performance.now();
 await Promise.all(Array.from({ length: loops }, loop));
 const elapsed = performance.now() - t0;
 limiter.close();
-process.send({ admitted, calls, elapsed, waits });
+process.send({ admitted, calls, elapsed, waits, rttMs, held });
 client.disconnect();
 subscriber.disconnect();

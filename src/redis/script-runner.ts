@@ -5,17 +5,20 @@ import type { RedisGateConfig } from './redis-options.js';
 
 /**
  * A grant the server made: to `ticket`, with `ms` of validity left when the script ran (0 for
- * spent budgets) and its fencing token.
+ * spent budgets) and its fencing token; a lease granted to a queued ticket also has `hold`, its
+ * length counted from the ticket's last heartbeat (see src/redis/script.ts).
  *
  * @example
  * ```ts
- * const [grant] = parseGrants('a3f09c1d2e4b5f60.7:29998.5:1764635000123456');
+ * const [grant] = parseGrants('a3f09c1d2e4b5f60.7:29998.5:1764635000123456:30000');
+ * grant.hold; // 30000
  * ```
  */
 export interface Grant {
   ticket: string;
   ms: number;
   fence: number;
+  hold?: number;
 }
 
 /**
@@ -49,8 +52,10 @@ export interface Reply {
 export function parseGrants(csv: string): Grant[] {
   if (csv === '') return [];
   return csv.split(',').map((entry) => {
-    const [ticket = '', ms = '0', fence = '0'] = entry.split(':');
-    return { ticket, ms: Number(ms), fence: Number(fence) };
+    const [ticket = '', ms = '0', fence = '0', hold] = entry.split(':');
+    const grant: Grant = { ticket, ms: Number(ms), fence: Number(fence) };
+    if (hold !== undefined) grant.hold = Number(hold);
+    return grant;
   });
 }
 

@@ -6,7 +6,8 @@
 // KEYS (one hash tag: one cluster slot):
 //   1 S state hash: v (exists), n (entries of X), fence, score (last arrival), until, qu, + budget fields
 //   2 Q queue zset: ticket -> arrival score (server µs, strictly increasing): FIFO order
-//   3 W heartbeats zset: ticket -> server ms after which a waiter that stopped polling is dropped
+//   3 W heartbeats zset: ticket -> server ms of its last heartbeat (acquire or poll); dropped,
+//     with its place, once a ticket ttl has passed since (its owner stopped polling)
 //   4 C costs hash: id -> cost; id..'#f' -> fencing token of a queued grant
 //   5 X grants zset: lease -> expiry ms (lease budgets); ticket -> ms kept until collected (spent budgets)
 //   6 G guard hash: until, fence. Outlives the rest, so lost state is told from unused state.
@@ -31,7 +32,9 @@
 // fit or -1, capacity}. A grant 'id:-1:capacity' rejects a waiter whose cost a lowered capacity can
 // never pay; acquire answers status 4 (value = capacity) for such a cost.
 // `ms` is what is left of a grant's validity when the script ran (0 for spent budgets): the
-// client counts it from when it *sent* the call, never from when a reply or message arrived.
+// client counts it from when it *sent* the call, never from when a reply or message arrived. A
+// lease granted to a queued ticket also carries ':hold', its length from the ticket's last
+// heartbeat, which the waiter counts from when it sent its last heartbeat found still queued.
 // Ids are '<instance>.<n>'; grants and head changes are PUBLISHed as 'grants|head|delay' on
 // '<channel>:<instance>' to each instance concerned only.
 //
@@ -92,17 +95,18 @@ local function costOf(id) return tonumber(redis.call('HGET', C, id)) end
 `;
 
 const BODY = `
--- Drops the members of zset whose score (an expiry) is <= now, with their costs (and queue places).
--- The earliest is looked at first: in the common case nothing is due and that is one call.
-local function dropExpired(zset, queueToo)
+-- Drops the members of zset whose score is <= cutoff (an expiry, or a heartbeat too old), with
+-- their costs (and queue places). The earliest is looked at first: in the common case nothing is
+-- due and that is one call.
+local function dropExpired(zset, queueToo, cutoff)
   local first = redis.call('ZRANGE', zset, 0, 0, 'WITHSCORES')
-  if first[2] == nil or tonumber(first[2]) > now then return end
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', zset, '-inf', num(now))) do
+  if first[2] == nil or tonumber(first[2]) > cutoff then return end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', zset, '-inf', num(cutoff))) do
     if zset == X and HOLD > 0 then expiredGrant(id, costOf(id) or CAP) end
     redis.call('HDEL', C, id, id .. '#f')
     if queueToo then redis.call('ZREM', Q, id) end
   end
-  redis.call('ZREMRANGEBYSCORE', zset, '-inf', num(now))
+  redis.call('ZREMRANGEBYSCORE', zset, '-inf', num(cutoff))
 end
 
 local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu', 'bh', 'byp', 'cr', 'cu')
@@ -154,8 +158,8 @@ if capUntil > 0 and now >= capUntil then
   -- The server's window reset: only the budget applies again, and that is more to pay.
   capUntil, capLeft, lastFree = 0, 0, -1
 end
-dropExpired(X, false)
-dropExpired(W, true)
+dropExpired(X, false, now)
+dropExpired(W, true, now - TTL)
 local head0 = redis.call('ZRANGE', Q, 0, 0)[1]
 
 local function capped(cost) return now < capUntil and cost > capLeft end
@@ -169,7 +173,8 @@ local function delayFor(cost)
 end
 
 -- A queued ticket's lease counts from its last heartbeat, not from the grant: a process that
--- died while queued never holds anything past leaseMs after its death.
+-- died while queued never holds anything past leaseMs after its death, and its owner, which knows
+-- when it sent that heartbeat, can count the lease from there without asking (see grantOne).
 local function grantTo(id, cost, heartbeat)
   fence = math.max(fence + 1, nowUs)
   guardDirty = true
@@ -200,13 +205,18 @@ local function tooBig(id)
   redis.call('HDEL', C, id)
   grants[#grants + 1] = id .. ':-1:' .. num(CAP)
 end
+-- A grant is 'id:ms:fence', and with a lease ':hold', the ms it runs from the heartbeat it counts
+-- from: a wake-up message carries no instant its reader could count ms from, but the waiter knows
+-- when it sent its last heartbeat that found it still queued, no later than the one used here.
 local function grantOne(head, cost)
-  local deadline = tonumber(redis.call('ZSCORE', W, head))
+  local heartbeat = tonumber(redis.call('ZSCORE', W, head)) or now
   redis.call('ZREM', Q, head)
   redis.call('ZREM', W, head)
   if cost ~= nil then
-    local ms = grantTo(head, cost, deadline and deadline - TTL or now)
-    grants[#grants + 1] = head .. ':' .. num(ms) .. ':' .. num(fence)
+    local ms = grantTo(head, cost, heartbeat)
+    local grant = head .. ':' .. num(ms) .. ':' .. num(fence)
+    if HOLD > 0 then grant = grant .. ':' .. num(HOLD) end
+    grants[#grants + 1] = grant
   end
 end
 -- FIFO: only the head may be granted, so a heavy head is never starved by lighter ones.
@@ -248,7 +258,7 @@ local function grantQueue()
 end
 local function enqueue(id, cost, score)
   redis.call('ZADD', Q, score, id)
-  redis.call('ZADD', W, num(now + TTL), id)
+  redis.call('ZADD', W, num(now), id)
   redis.call('HSET', C, id, cost)
 end
 grantQueue()
@@ -280,7 +290,7 @@ elseif op == 'poll' then
   for i = A, #ARGV, 3 do
     local id = ARGV[i]
     if redis.call('ZSCORE', Q, id) then
-      redis.call('ZADD', W, num(now + TTL), id)
+      redis.call('ZADD', W, num(now), id)
     else
       local expiry = tonumber(redis.call('ZSCORE', X, id))
       if expiry then

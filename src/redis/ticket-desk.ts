@@ -28,8 +28,11 @@ const noop = (): void => {};
  * This instance's side of waiting. The server decides; this side places each waiter's ticket,
  * learns of its grant (from any reply, a wake-up message, or a poll), and undoes what the server
  * gave a waiter that left (abort, deadline, close, a failed call). With leases, a grant is only
- * ever counted from the send time of the call whose reply reported it: a message or a reply that
- * arrives too late to be sure is given back, and the waiter goes on waiting in its place.
+ * ever counted from the send time of a call the server had seen before it granted: the call whose
+ * reply reported it, or, for a wake-up message, the waiter's last heartbeat found still queued (the
+ * server counts the lease from its latest heartbeat, never an earlier one). A grant learned too
+ * late to be sure is claimed with a poll instead, or given back, and the waiter goes on waiting in
+ * its place.
  *
  * @example
  * ```ts
@@ -180,8 +183,11 @@ export class TicketDesk<P> {
       if (w === undefined) continue;
       // Without leases there is nothing to be valid for: the message is the grant.
       if (!this.#lease) this.#granted(grant.ticket, grant, systemClock.now());
-      else if (w.placed) claim = true;
-      else w.hinted = true;
+      else if (!w.placed) w.hinted = true;
+      else if (grant.hold !== undefined && validityEnd(w.confirmedAt, grant.hold) > systemClock.now()) {
+        // Counted from the last heartbeat known to precede the grant: a hand-off without a claim.
+        this.#admit(w, { ticket: grant.ticket, ms: grant.hold, fence: grant.fence }, w.confirmedAt);
+      } else claim = true;
     }
     if (claim) void this.#loop.poll();
     this.#loop.hint(head, delay);

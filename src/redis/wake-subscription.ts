@@ -7,9 +7,10 @@ const noop = (): void => {};
 /**
  * This instance's pub/sub wake-ups: the script publishes on the instance's own channel what it
  * granted to the instance's tickets and which of them is now the head, so a waiter wakes the
- * moment it is served instead of at its next poll. A message says *that* something happened, never
- * for how long it is valid (it may have waited in a socket through a stall): lease grants are
- * claimed by a poll, whose reply counts from its own send time. Subscribed at the first placed
+ * moment it is served instead of at its next poll. A message carries no instant to count from (it
+ * may have waited in a socket through a stall): a lease it grants is counted from the waiter's last
+ * heartbeat found still queued (see TicketDesk), or claimed by a poll when that is too old.
+ * Subscribed at the first placed
  * ticket and kept until `stop`. Without `redis.subscribe` it does nothing: waiters rely on the poll.
  *
  * @example

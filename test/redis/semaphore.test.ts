@@ -309,11 +309,19 @@ describeRedis('RedisSemaphore (one redis-server)', () => {
       await sleep(1300);
       const calls = redis.total();
       expect(calls).toBeLessThanOrEqual(4); // acquire, one poll once subscribed, at most two heartbeat polls
+      const polls = redis.calls.get('poll') ?? 0;
       const releasedAt = performance.now();
       await held[Symbol.asyncDispose]();
-      await (await next)[Symbol.asyncDispose]();
-      // The message wakes it and a poll claims the lease (two round trips), far sooner than the 1 s poll.
+      const permit = await next;
+      // The message is the grant: no claim, its lease counted from the waiter's last heartbeat
+      // found still queued, so known valid no later than the server's lease end.
+      expect(redis.calls.get('poll') ?? 0).toBe(polls);
       expect(admittedAt - releasedAt).toBeLessThan(300);
+      const expiry = Number(await ctx.client.zscore(waiter.keys[4]!, permit.lease));
+      const [sec, usec] = await ctx.client.time();
+      expect(permit.validUntil - performance.now()).toBeLessThanOrEqual(expiry - (Number(sec) * 1000 + Number(usec) / 1000) + 1);
+      expect(permit.remainingMs).toBeGreaterThan(0);
+      await permit[Symbol.asyncDispose]();
     });
 
     it('without a subscriber, finds a grant by a bounded poll', async () => {
