@@ -70,7 +70,9 @@ for i = 1, NP do P[i] = tonumber(ARGV[8 + i]) end
 local A = 9 + NP
 -- update(): numeric options stored on the server ('ov' in S: CAP then P[1..n]), so every process
 -- uses them whatever it was constructed with. Lost with S (then the constructors' options apply).
-local ov = redis.call('HGET', KEYS[1], 'ov')
+-- S's common fields in one read (the BODY reads them from meta); 'ov' first, for the options.
+local meta = redis.call('HMGET', KEYS[1], 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu', 'bh', 'byp', 'cr', 'cu', 'ov')
+local ov = meta[13]
 if ov then
   local vals = {}
   for x in string.gmatch(ov, '[^,]+') do vals[#vals + 1] = tonumber(x) end
@@ -109,7 +111,6 @@ local function dropExpired(zset, queueToo, cutoff)
   redis.call('ZREMRANGEBYSCORE', zset, '-inf', num(cutoff))
 end
 
-local meta = redis.call('HMGET', S, 'v', 'n', 'fence', 'until', 'qu', 'score', 'free', 'pu', 'bh', 'byp', 'cr', 'cu')
 local fence = tonumber(meta[3]) or 0
 local untilMs = tonumber(meta[4]) or 0
 local quarantine = tonumber(meta[5]) or 0
@@ -221,8 +222,9 @@ local function grantOne(head, cost)
 end
 -- FIFO: only the head may be granted, so a heavy head is never starved by lighter ones.
 -- Opportunistic: every waiter that fits, in arrival order. Returns the head it stopped at (which
--- cannot be paid now) and its cost.
-local function grantQueue()
+-- cannot be paid now) and its cost; nil when the queue is empty. first, when given, is the head
+-- as just read (false: the queue is empty), which spares FIFO a read.
+local function grantQueue(first)
   if OPPORTUNISTIC then
     if lastFree == nil or free() > lastFree then
       for i, id in ipairs(redis.call('ZRANGE', Q, 0, WALK - 1)) do
@@ -244,9 +246,10 @@ local function grantQueue()
     if head == nil then return nil, 0 end
     return head, costOf(head) or CAP
   end
+  local head = first
   while true do
-    local head = redis.call('ZRANGE', Q, 0, 0)[1]
-    if head == nil then return nil, 0 end
+    if head == nil then head = redis.call('ZRANGE', Q, 0, 0)[1] or false end
+    if head == false then return nil, 0 end
     local cost = costOf(head)
     if cost ~= nil and cost > CAP then
       tooBig(head)
@@ -254,6 +257,7 @@ local function grantQueue()
       if cost ~= nil and not canPay(cost) then return head, cost end
       grantOne(head, cost)
     end
+    head = nil
   end
 end
 local function enqueue(id, cost, score)
@@ -261,16 +265,17 @@ local function enqueue(id, cost, score)
   redis.call('ZADD', W, num(now), id)
   redis.call('HSET', C, id, cost)
 end
-grantQueue()
+local waiting = grantQueue(head0 or false) ~= nil
 
 local reply = {0, ''}
+local scoreMoved = false
 -- A release whose cost comes back later moves the head's wake-up instant without changing the head.
 local rehint = false
 if op == 'acquire' then
   local id, cost = ARGV[A], tonumber(ARGV[A + 1])
   if cost > CAP then
     reply = {4, num(CAP)}
-  elseif redis.call('ZCARD', Q) == 0 and canPay(cost) then
+  elseif not waiting and canPay(cost) then
     local ms = grantTo(id, cost, nil)
     reply = {1, num(ms) .. ':' .. num(fence)}
   elseif ARGV[A + 2] == '1' then
@@ -280,7 +285,7 @@ if op == 'acquire' then
     else
       local score = nowUs
       if lastScore ~= nil and lastScore >= score then score = lastScore + 1 end
-      lastScore = score
+      lastScore, scoreMoved = score, true
       enqueue(id, ARGV[A + 1], num(score))
       reply = {2, num(score)}
     end
@@ -374,7 +379,10 @@ end
 -- Fair entry: a newcomer that found others waiting is considered at the next scan, when what
 -- can be paid grows, not at once (in FIFO it is never the head here anyway).
 local head, headCost
-if op == 'acquire' and OPPORTUNISTIC then
+if op == 'acquire' and reply[1] == 1 then
+  -- Admitted at once: the queue was empty and still is.
+  head, headCost = nil, 0
+elseif op == 'acquire' and OPPORTUNISTIC then
   head = redis.call('ZRANGE', Q, 0, 0)[1]
   headCost = head and (costOf(head) or CAP) or 0
 else
@@ -389,7 +397,7 @@ if OPPORTUNISTIC then
   if now < quarantine or now < pausedUntil or now < capUntil then lastFree = -1 else lastFree = free() end
   redis.call('HSET', S, 'free', num(lastFree), 'bh', bypassHead, 'byp', bypassed)
 end
-if lastScore ~= nil then redis.call('HSET', S, 'score', num(lastScore)) end
+if scoreMoved then redis.call('HSET', S, 'score', num(lastScore)) end
 if updated then
   local vals = {num(CAP)}
   for i = 1, NP do vals[#vals + 1] = num(P[i]) end
