@@ -78,20 +78,25 @@ describeRedis('AsyncLimiter contract, every Redis limiter', () => {
 
       it('release is idempotent (never a double refund); await using releases at the end of the block', async () => {
         const limiter = one();
-        const permit = await limiter.acquire(2);
-        expect(limiter.idle).toBe(false);
-        permit.release();
-        permit.release();
-        permit[Symbol.dispose]();
-        const s = await limiter.stats();
-        expect([s.held, s.running, s.admitted]).toEqual([0, 0, 1]);
-        expect(await limiter.available).toBeLessThanOrEqual(3);
         {
           await using held = await limiter.acquire(1);
           expect((await limiter.stats()).held).toBe(1);
           expect(held.released).toBe(false);
         }
         expect((await limiter.stats()).held).toBe(0);
+        const permit = await limiter.acquire(1);
+        const other = await limiter.acquire(1); // held: a refund given twice shows above the capacity's clamp
+        expect(limiter.idle).toBe(false);
+        await permit[Symbol.asyncDispose](); // the first release, once it reached the server
+        const after = await limiter.available;
+        permit.release();
+        permit[Symbol.dispose]();
+        await permit[Symbol.asyncDispose]();
+        // Nothing comes back twice (a leaky level drains a little meanwhile, far less than 1).
+        expect(await limiter.available).toBeLessThan(after + 1);
+        await other[Symbol.asyncDispose]();
+        const s = await limiter.stats();
+        expect([s.held, s.running, s.admitted]).toEqual([0, 0, 3]);
         expect(limiter.idle).toBe(true);
       });
 
