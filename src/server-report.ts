@@ -1,4 +1,6 @@
 import { checkNumber } from './core/validate.js';
+import { firstMember, headerReader, isResponseLike, safeGet, statusOf } from './http-headers.js';
+import { keyValue, parseHttpDate, parseNumber, secondsToMs, splitOutsideQuotes } from './http-values.js';
 
 /**
  * What a server said about its limit, in milliseconds from the moment it was read. Every field
@@ -125,97 +127,8 @@ const REFUSALS = new Set([429, 503]);
 /** Above this a `*-Reset` value is a Unix epoch in seconds (2001-09-09), not a delay. */
 const EPOCH_THRESHOLD = 1e9;
 
-function isResponseLike(input: object): boolean {
-  return 'headers' in input && ('status' in input || 'statusCode' in input);
-}
-
-function statusOf(input: object): number {
-  const status = safeGet(input, 'status') ?? safeGet(input, 'statusCode');
-  // Only numbers and strings: Number() of an object runs its valueOf, which may throw.
-  return typeof status === 'number' || typeof status === 'string' ? Number(status) : NaN;
-}
-
-/** A property read that cannot throw (a hostile getter or a revoked proxy reads as missing). */
-function safeGet(target: object, key: string): unknown {
-  try {
-    return (target as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
-type Reader = (lowerCaseName: string) => string | undefined;
-
-/** One lookup function per container kind; object and Map keys are indexed once, in lower case. */
-function headerReader(headers: unknown): Reader {
-  // Anything else (undefined, null, a number, a string) reads as no headers: `.get` of
-  // undefined or null throws into the catch, other primitives have no entries.
-  try {
-    if (headers instanceof Map) return indexed(headers.entries());
-    const get = (headers as { get?: unknown }).get;
-    if (typeof get === 'function') {
-      return (name) => {
-        try {
-          return firstValue(get.call(headers, name));
-        } catch {
-          return undefined;
-        }
-      };
-    }
-    return indexed(Object.entries(headers as object));
-  } catch {
-    return () => undefined;
-  }
-}
-
-function indexed(entries: Iterable<[unknown, unknown]>): Reader {
-  const byName = new Map<string, unknown>();
-  for (const [key, value] of entries) {
-    if (typeof key !== 'string') continue;
-    const name = key.toLowerCase();
-    if (!byName.has(name)) byName.set(name, value);
-  }
-  return (name) => firstValue(byName.get(name));
-}
-
-/** A header value as text: a string, the first element of an array, or a number (`NaN` and the like then fail to parse). */
-function firstValue(value: unknown): string | undefined {
-  if (Array.isArray(value)) value = value[0];
-  if (typeof value === 'string') return value.trim();
-  if (typeof value === 'number') return String(value);
-  return undefined;
-}
-
-/** The first member of a comma-separated value (a field repeated and joined by a proxy). */
-const firstMember = (value: string): string => {
-  const comma = value.indexOf(',');
-  return (comma === -1 ? value : value.slice(0, comma)).trim();
-};
-
-const NUMBER = /^([+-]?)(\d+)(?:\.(\d*))?$/;
-
-/** A plain decimal number (no exponent, no hex, no `Infinity`); `undefined` when it is not one. */
-function parseNumber(text: string): number | undefined {
-  if (!NUMBER.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/**
- * Decimal seconds as whole milliseconds, rounded up, computed from the digits (so `0.734` is
- * exactly 734, where `0.734 * 1000` in floating point would round up to 735). Negative → 0.
- */
-function secondsToMs(text: string): number | undefined {
-  const m = NUMBER.exec(text);
-  if (!m) return undefined;
-  const [, sign, whole, fraction = ''] = m;
-  if (sign === '-') return 0;
-  const ms = Number(whole) * 1000 + Number(fraction.slice(0, 3).padEnd(3, '0')) + (/[1-9]/.test(fraction.slice(3)) ? 1 : 0);
-  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function retryAfterToMs(value: string, now: () => number): number | undefined {
@@ -292,64 +205,4 @@ function structuredRateLimit(value: string | undefined): ServerReport | undefine
   }
   if (best) return quota(best.remaining, best.resetInMs);
   return dictionary ? quota(dictionary.remaining, dictionary.resetInMs) : undefined;
-}
-
-function keyValue(text: string): [string, string] {
-  const eq = text.indexOf('=');
-  if (eq === -1) return [text.trim().toLowerCase(), ''];
-  return [text.slice(0, eq).trim().toLowerCase(), text.slice(eq + 1).trim()];
-}
-
-/** Splits on `separator` outside double-quoted strings (which may hold `\"`). */
-function splitOutsideQuotes(text: string, separator: ',' | ';'): string[] {
-  const parts: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted && c === '\\') i++;
-    else if (c === '"') quoted = !quoted;
-    else if (!quoted && c === separator) {
-      parts.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start).trim());
-  return parts;
-}
-
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const IMF_FIXDATE = /^[a-z]{3}, (\d{1,2}) ([a-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) gmt$/i;
-const RFC_850 = /^[a-z]{6,9}, (\d{2})-([a-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) gmt$/i;
-const ASCTIME = /^[a-z]{3} ([a-z]{3}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/i;
-
-/**
- * An HTTP date (RFC 9110 §5.6.7) as Unix milliseconds, or `undefined`. Hand-written rather than
- * `Date.parse`, which accepts almost anything (`Date.parse('1')` is a date in 2001) and reads the
- * zone-less asctime form in local time.
- */
-function parseHttpDate(value: string, now: () => number): number | undefined {
-  let m = IMF_FIXDATE.exec(value);
-  if (m) return utc(Number(m[3]), m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!);
-  m = RFC_850.exec(value);
-  if (m) {
-    // RFC 9110: a two-digit year more than 50 years ahead is the most recent past year with those digits.
-    const thisYear = new Date(now()).getUTCFullYear();
-    let year = thisYear - (thisYear % 100) + Number(m[3]);
-    if (year > thisYear + 50) year -= 100;
-    return utc(year, m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!);
-  }
-  m = ASCTIME.exec(value);
-  if (m) return utc(Number(m[6]), m[1]!, Number(m[2]), m[3]!, m[4]!, m[5]!);
-  return undefined;
-}
-
-function utc(year: number, monthName: string, day: number, hh: string, mm: string, ss: string): number | undefined {
-  const month = MONTHS.indexOf(monthName.toLowerCase());
-  const [h, min, s] = [Number(hh), Number(mm), Number(ss)];
-  // A leap second (60) reads as 59.
-  if (month === -1 || min > 59 || s > 60) return undefined;
-  const at = Date.UTC(year, month, day, h, min, Math.min(s, 59));
-  // Date.UTC rolls 31 Feb over into March, and 24:00 into the next day: either is not a date.
-  return new Date(at).getUTCDate() === day ? at : undefined;
 }
