@@ -34,6 +34,6 @@ describe('entry points', () => {
   it('tollgate/otel imports nothing at run time: @opentelemetry/api is used for its types only', async () => {
     const { inputs, imports } = await bundle('src/otel/index.ts');
     expect(imports).toEqual([]);
-    expect(inputs).toEqual(['src/core/diagnostics.ts', 'src/otel/index.ts']);
+    expect([...inputs].sort()).toEqual(['src/core/diagnostics.ts', 'src/otel/index.ts', 'src/otel/instruments.ts']);
   });
 });
