@@ -1,4 +1,5 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { describe, expect, it as vitestIt, type TestContext } from 'vitest';
 import { ConcurrencySemaphore, type Limiter, parseRateLimitHeaders, SlidingWindowLimiter, Throttle } from '../../src/index.js';
 import {
   admissionStamps,
@@ -18,7 +19,19 @@ import {
 
 const N = 100;
 
-// Each test cleans up its own (the tests run concurrently: an afterEach would close the others').
+// Each test cleans up its own (the tests run concurrently: an afterEach would close the others'),
+// on its own context: the global onTestFinished cannot tell concurrent tests apart, so one test
+// ending could close another's limiter.
+const contexts = new AsyncLocalStorage<TestContext>();
+function it(name: string, fn: () => Promise<void>): void {
+  vitestIt(name, (context) => contexts.run(context, fn));
+}
+function onTestFinished(cleanup: () => unknown): void {
+  const context = contexts.getStore();
+  if (context === undefined) throw new Error('a cleanup registered outside a test');
+  context.onTestFinished(async () => void (await cleanup()));
+}
+
 async function track<T extends LimitServer>(server: Promise<T>): Promise<T> {
   const s = await server;
   onTestFinished(() => s.close());
@@ -148,15 +161,17 @@ describe.concurrent('observe follows what the server reports beyond the document
     expect(server.stats).toMatchObject({ served: 35, refused: 0 });
   });
 
-  it.each([
+  for (const [name, start] of [
     ['X-RateLimit-* with delta resets', () => startFixedWindowServer({ limit: 10, windowMs: 1_000, reset: 'delta' })],
     ['X-RateLimit-* with epoch resets (GitHub)', () => startFixedWindowServer({ limit: 10, windowMs: 1_000, reset: 'epoch' })],
     ['the IETF RateLimit field', () => startIetfServer({ limit: 10, windowMs: 1_000 })],
-  ])('a client that does not know the limit, one request at a time, follows %s alone: 0 × 429', async (_name, start) => {
-    const server = await track(start());
-    await fetchInTurn(stamped((onEvent) => new ConcurrencySemaphore({ capacity: 1, onEvent })), server.url, 35);
-    expect(server.stats).toMatchObject({ served: 35, refused: 0 });
-  });
+  ] as const) {
+    it(`a client that does not know the limit, one request at a time, follows ${name} alone: 0 × 429`, async () => {
+      const server = await track(start());
+      await fetchInTurn(stamped((onEvent) => new ConcurrencySemaphore({ capacity: 1, onEvent })), server.url, 35);
+      expect(server.stats).toMatchObject({ served: 35, refused: 0 });
+    });
+  }
 
   it('without observe the shared-quota client is refused (so the tests above can fail)', async () => {
     const server = await track(startFixedWindowServer({ limit: 10, windowMs: 1_000, sharedPerWindow: 3 }));

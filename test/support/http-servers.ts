@@ -413,7 +413,9 @@ export function startFixedWindowServer(options: FixedWindowServerOptions = {}): 
     return {
       'x-ratelimit-limit': String(limit),
       'x-ratelimit-remaining': String(windows.remaining(now)),
-      'x-ratelimit-reset': reset === 'delta' ? preciseSeconds(untilReset) : preciseSeconds(Date.now() + untilReset),
+      // As an epoch, the window's end on the wall clock, never before it: Date.now() is whole ms
+      // (up to 1 ms behind) and drifts from performance.now(), by which the windows are counted.
+      'x-ratelimit-reset': reset === 'delta' ? preciseSeconds(untilReset) : preciseSeconds(Date.now() + 2 + untilReset),
     };
   };
   const policy: Policy = {
