@@ -23,12 +23,38 @@ export interface OtelOptions {
 }
 
 /**
+ * Options of {@link otelListener}: {@link OtelOptions}, and the limiter's name and kind when the
+ * limiter's own should not be used.
+ *
+ * @example
+ * ```ts
+ * const meter = provider.getMeter('my-service');
+ * const options: OtelListenerOptions = { meter, name: 'github' }; // kind: the limiter's class name
+ * ```
+ */
+export interface OtelListenerOptions extends OtelOptions {
+  /** `tollgate.limiter.name`; by default the limiter's `name` option (none if it has none). */
+  name?: string;
+  /**
+   * `tollgate.limiter.kind`; by default the limiter's class name (`'TokenBucket'`, `'Throttle'`, …).
+   * Give it where a minifier renames classes, or the dashboards get the minified name.
+   */
+  kind?: string;
+}
+
+/** What the listener reads of the limiter `onEvent` hands it, beside the queue length. */
+type Described = { readonly pending?: unknown; readonly name?: unknown } | undefined;
+
+/**
  * An `onEvent` listener that records one limiter's events as OpenTelemetry metrics:
  * `tollgate.limiter.admitted`, `.timed_out`, `.aborted`, `.rejected` (counters, with
  * `tollgate.limiter.reason` on `rejected`), `.pending` (an up-down counter of queued waiters) and
  * `.wait_time` (a histogram in ms of the wait of each admitted acquisition), each carrying
  * `tollgate.limiter.name` and `tollgate.limiter.kind`. It works in every runtime, browsers
  * included, and records only this limiter.
+ *
+ * The name and kind are the limiter's own (its `name` option and its class name, as on the
+ * diagnostics channel), read at the first event; `name` and `kind` given here win over them.
  *
  * `@opentelemetry/api` is only needed for its types: the adapter calls the `meter` you pass.
  *
@@ -40,16 +66,37 @@ export interface OtelOptions {
  *
  * const meter = metrics.getMeter('github-client');
  * const bucket = new TokenBucket({
- *   capacity: 5000, refillIntervalMs: 720,
- *   onEvent: otelListener({ meter, name: 'github', kind: 'TokenBucket' }),
+ *   capacity: 5000, refillIntervalMs: 720, name: 'github',
+ *   onEvent: otelListener({ meter }), // name 'github', kind 'TokenBucket'
  * });
  * ```
  */
-export function otelListener(options: OtelOptions & { name: string; kind?: string }): (event: LimiterEvent, limiter?: { readonly pending: number }) => void {
+export function otelListener(options: OtelListenerOptions): (event: LimiterEvent, limiter?: { readonly pending: number }) => void {
   const { meter, name, kind, attributes } = checkOptions(options);
-  if (typeof name !== 'string') throw new TypeError(`otelListener: name must be a string, got ${String(name)}`);
+  if (name !== undefined && typeof name !== 'string') throw new TypeError(`otelListener: name must be a string, got ${String(name)}`);
   if (kind !== undefined && typeof kind !== 'string') throw new TypeError(`otelListener: kind must be a string, got ${String(kind)}`);
-  return recorderFor(meter, attributes, name, kind);
+  // Made at the first event: the limiter is only known then (the listener is built before it).
+  let recordEvent: ReturnType<typeof recorderFor> | undefined;
+  return (event, limiter?: Described) => {
+    recordEvent ??= recorderFor(meter, attributes, name ?? nameOf(limiter), kind ?? kindOf(limiter));
+    recordEvent(event, limiter);
+  };
+}
+
+function nameOf(limiter: Described): string | undefined {
+  const name = limiter?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/**
+ * The class name, as the limiters put on the diagnostics channel. A plain object (an event source
+ * of the caller's own, a test double) has no kind worth recording: `'Object'` would say nothing.
+ */
+function kindOf(limiter: Described): string | undefined {
+  if (typeof limiter !== 'object' || limiter === null) return undefined;
+  const ctor = (limiter as { constructor?: unknown }).constructor;
+  if (typeof ctor !== 'function' || ctor === Object || ctor.name === '') return undefined;
+  return ctor.name;
 }
 
 /**

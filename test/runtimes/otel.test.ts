@@ -5,12 +5,15 @@ import { channel } from 'node:diagnostics_channel';
 import type { Attributes } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConcurrencySemaphore, TokenBucket, VirtualClock, type LimiterEvent } from '../../src/index.js';
+import { ConcurrencySemaphore, Throttle, TokenBucket, VirtualClock, type LimiterEvent } from '../../src/index.js';
 import { EVENT_CHANNEL, type LimiterDiagnosticsMessage } from '../../src/core/diagnostics.js';
 import { otelListener, subscribeToDiagnostics, WAIT_TIME_BUCKETS_MS } from '../../src/otel/index.js';
 import { otelSdk } from './otel-reader.js';
 
-/** Events as the lead's Gate will deliver them (types and `pending` beyond today's LimiterEvent). */
+/**
+ * Events fed to a listener by hand, with the types only the adapter's recorder knows ('rejected',
+ * 'cleared') and a `pending` field, which a limiter's events do not carry (it is read from the limiter).
+ */
 type Event = Omit<LimiterEvent, 'type'> & { type: LimiterEvent['type'] | 'rejected' | 'cleared'; pending: number };
 const ev = (type: Event['type'], pending: number, extra: Partial<Event> = {}): LimiterEvent => ({ type, cost: 1, at: 0, pending, ...extra }) as unknown as LimiterEvent;
 
@@ -97,7 +100,7 @@ describe('otelListener with a real limiter', () => {
 
     sdk = otelSdk();
     const clock = new VirtualClock();
-    const attributes = { 'tollgate.limiter.name': 'q' };
+    const attributes = { 'tollgate.limiter.name': 'q', 'tollgate.limiter.kind': 'ConcurrencySemaphore' };
     const limiter = new ConcurrencySemaphore({ capacity: 1, clock, onEvent: otelListener({ meter: sdk.meter, name: 'q' }) });
     const held = await limiter.acquire();
     const waiting = [limiter.acquire(), limiter.acquire(), limiter.acquire()];
@@ -108,6 +111,43 @@ describe('otelListener with a real limiter', () => {
     limiter.close();
     await Promise.allSettled(waiting);
     expect(await sdk.value('tollgate.limiter.pending', attributes)).toBe(0);
+  });
+
+  it('takes the name and kind from the limiter it is given when the caller does not', async () => {
+    sdk = otelSdk();
+    const clock = new VirtualClock();
+    const named = new TokenBucket({ capacity: 1, refillIntervalMs: 1_000, clock, name: 'github', onEvent: otelListener({ meter: sdk.meter }) });
+    const unnamed = new Throttle({ rate: 1, periodMs: 1_000, clock, onEvent: otelListener({ meter: sdk.meter, attributes: { host: 'h1' } }) });
+    (await named.acquire()).release();
+    await unnamed.run(() => undefined);
+    const points = (await sdk.collect()).get('tollgate.limiter.admitted')!.points;
+    expect(points).toEqual(new Map([
+      [key({ 'tollgate.limiter.name': 'github', 'tollgate.limiter.kind': 'TokenBucket' }), 1],
+      [key({ 'tollgate.limiter.kind': 'Throttle', host: 'h1' }), 1],
+    ]));
+  });
+
+  it('lets the name and kind given to otelListener win over the limiter\'s own, each on its own', async () => {
+    sdk = otelSdk();
+    const clock = new VirtualClock();
+    const both = new ConcurrencySemaphore({ capacity: 1, clock, name: 'own', onEvent: otelListener({ meter: sdk.meter, name: 'given', kind: 'Pool' }) });
+    const nameOnly = new ConcurrencySemaphore({ capacity: 1, clock, name: 'own', onEvent: otelListener({ meter: sdk.meter, name: 'renamed' }) });
+    const kindOnly = new ConcurrencySemaphore({ capacity: 1, clock, name: 'kept', onEvent: otelListener({ meter: sdk.meter, kind: 'Pool' }) });
+    for (const limiter of [both, nameOnly, kindOnly]) (await limiter.acquire()).release();
+    const points = (await sdk.collect()).get('tollgate.limiter.admitted')!.points;
+    expect(points).toEqual(new Map([
+      [key({ 'tollgate.limiter.name': 'given', 'tollgate.limiter.kind': 'Pool' }), 1],
+      [key({ 'tollgate.limiter.name': 'renamed', 'tollgate.limiter.kind': 'ConcurrencySemaphore' }), 1],
+      [key({ 'tollgate.limiter.name': 'kept', 'tollgate.limiter.kind': 'Pool' }), 1],
+    ]));
+  });
+
+  it('records a subclass under its own class name, as the diagnostics channel does', async () => {
+    sdk = otelSdk();
+    class GithubBucket extends TokenBucket {}
+    const bucket = new GithubBucket({ capacity: 1, refillIntervalMs: 1_000, clock: new VirtualClock(), onEvent: otelListener({ meter: sdk.meter }) });
+    (await bucket.acquire()).release();
+    expect(await sdk.value('tollgate.limiter.admitted', { 'tollgate.limiter.kind': 'GithubBucket' })).toBe(1);
   });
 });
 
