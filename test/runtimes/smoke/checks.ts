@@ -48,6 +48,23 @@ check('LeakyBucketLimiter: both aiolimiter reference runs on a VirtualClock', as
   }
 });
 
+check('SlidingWindowLimiter: each admission frees its cost exactly windowMs later, on a VirtualClock', async () => {
+  const clock = new t.VirtualClock();
+  const window = new t.SlidingWindowLimiter({ limit: 3, windowMs: 1000, clock });
+  const at = (ms: number, cost: number) => new Promise<number>((resolve) => clock.setTimeout(() => resolve(window.acquire(cost).then(() => clock.now())), ms));
+  // 2 at 0 and 1 at 300 fill the window: the cost 1 at 500 waits for the 2 freed at 1000, and the
+  // cost 2 behind it (FIFO) for the 1 freed at 1300.
+  const admitted = Promise.all([[0, 2], [300, 1], [500, 1], [500, 2]].map(([ms, cost]) => at(ms!, cost!)));
+  await clock.advance(1300);
+  equal(await admitted, [0, 300, 1000, 1300], 'admission instants');
+  equal(window.used, 3, 'used at 1300');
+  await clock.advance(699);
+  ok(window.tryAcquire(1) === undefined, 'refused at 1999: the cost 1 admitted at 1000 is still in the window');
+  await clock.advance(1);
+  ok(window.tryAcquire(1) !== undefined, 'admitted at 2000, exactly a window after 1000');
+  equal(window.used, 3, 'used at 2000');
+});
+
 check('ConcurrencySemaphore: `await using` releases at the end of the block, on return and on throw', async () => {
   const sem = new t.ConcurrencySemaphore({ capacity: 3 });
   async function hold(cost: number, fail: boolean): Promise<number> {
@@ -161,10 +178,10 @@ function recordingMeter() {
   return { meter: meter as unknown as Parameters<typeof t.otel.otelListener>[0]['meter'], calls };
 }
 
-check('tollgate/otel: otelListener records a real limiter\'s events', async () => {
+check('tollgate/otel: otelListener records a real limiter\'s events, under its name and kind', async () => {
   const { meter, calls } = recordingMeter();
   const clock = new t.VirtualClock();
-  const sem = new t.ConcurrencySemaphore({ capacity: 1, clock, onEvent: t.otel.otelListener({ meter, name: 'api', kind: 'ConcurrencySemaphore' }) });
+  const sem = new t.ConcurrencySemaphore({ capacity: 1, clock, name: 'api', onEvent: t.otel.otelListener({ meter }) });
   const first = await sem.acquire();
   const second = sem.acquire();
   await clock.advance(40);
