@@ -56,7 +56,7 @@ describe('the packed tarball', () => {
 
   it('holds the build, the README and the licence, and nothing else', () => {
     const paths = packed.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/redis.js', 'dist/redis.cjs']));
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/redis.js', 'dist/redis.cjs', 'dist/otel.js', 'dist/otel.cjs', 'dist/otel.d.ts', 'dist/otel.d.cts']));
     expect(paths.filter((p) => !/^(package\.json|README\.md|LICENSE|dist\/.*)$/.test(p))).toEqual([]);
     expect(paths.filter((p) => /^dist\/.*\.test\./.test(p))).toEqual([]);
   });
@@ -104,29 +104,69 @@ describe('consumers of the installed tarball', () => {
     console.log(JSON.stringify({ admitted, closed: closed instanceof LimiterClosedError, code: closed.code }));`;
   const expected = { admitted: [0, 13, 24, 13, 39, 39], closed: true, code: 'ERR_LIMITER_CLOSED' };
 
-  it('an ES module imports `tollgate` and `tollgate/redis` by name and runs', () => {
+  it('an ES module imports `tollgate`, `tollgate/redis` and `tollgate/otel` by name and runs', () => {
     writeFileSync(
       join(app, 'esm.mjs'),
       `import { CreditSemaphore, VirtualClock, LimiterClosedError } from 'tollgate';
        import * as redis from 'tollgate/redis';
+       import * as otel from 'tollgate/otel';
        if (typeof redis.RedisTokenBucket !== 'function' || typeof redis.fromIoredis !== 'function') throw new Error('tollgate/redis exports');
        if (redis.LimiterClosedError !== LimiterClosedError || redis.MaxWaitExceededError === undefined) throw new Error('tollgate/redis re-exports other error classes');
+       if (typeof otel.otelListener !== 'function' || typeof otel.subscribeToDiagnostics !== 'function' || otel.ATTRIBUTE_KIND !== 'tollgate.limiter.kind') throw new Error('tollgate/otel exports');
        ${scenario}`,
     );
     expect(JSON.parse(run(process.execPath, ['esm.mjs'], app))).toEqual(expected);
   });
 
-  it('a CommonJS module requires `tollgate` and `tollgate/redis` and runs', () => {
+  it('a CommonJS module requires `tollgate`, `tollgate/redis` and `tollgate/otel` and runs', () => {
     writeFileSync(
       join(app, 'cjs.cjs'),
       `const { CreditSemaphore, VirtualClock, LimiterClosedError } = require('tollgate');
        const redis = require('tollgate/redis');
+       const otel = require('tollgate/otel');
        if (typeof redis.RedisSemaphore !== 'function' || typeof redis.fromNodeRedis !== 'function') throw new Error('tollgate/redis exports');
+       if (typeof otel.otelListener !== 'function' || typeof otel.subscribeToDiagnostics !== 'function' || otel.ATTRIBUTE_NAME !== 'tollgate.limiter.name') throw new Error('tollgate/otel exports');
        if (redis.LimiterClosedError !== LimiterClosedError) throw new Error('tollgate/redis re-exports other error classes');
        if (require('tollgate/package.json').name !== 'tollgate') throw new Error('package.json export');
        (async () => { ${scenario} })().catch((e) => { console.error(e); process.exitCode = 1; });`,
     );
     expect(JSON.parse(run(process.execPath, ['cjs.cjs'], app))).toEqual(expected);
+  });
+
+  // @opentelemetry/api is an optional peer, so the install above did not bring it: tollgate/otel
+  // must load and record through the caller's meter without it, in both module systems.
+  it('`tollgate/otel` loads and records without @opentelemetry/api installed, from ESM and CommonJS', () => {
+    const use = `
+      const calls = [];
+      const instrument = (name) => ({ add: (v, a) => calls.push([name, v, a]), record: (v, a) => calls.push([name, v, a]) });
+      const meter = { createCounter: instrument, createUpDownCounter: instrument, createHistogram: instrument };
+      const sem = new ConcurrencySemaphore({ capacity: 1, name: 'api', onEvent: otelListener({ meter }) });
+      (await sem.acquire()).release();
+      const subscription = subscribeToDiagnostics({ meter });
+      subscription.unsubscribe();
+      console.log(JSON.stringify({ api, first: calls[0], active: subscription.active }));`;
+    const missing = (resolve: string) => `(() => { try { ${resolve}; return 'installed'; } catch (e) { return e.code; } })()`;
+    writeFileSync(
+      join(app, 'otel.mjs'),
+      `import { ConcurrencySemaphore } from 'tollgate';
+       import { otelListener, subscribeToDiagnostics } from 'tollgate/otel';
+       const api = ${missing("import.meta.resolve('@opentelemetry/api')")};
+       ${use}`,
+    );
+    writeFileSync(
+      join(app, 'otel.cjs'),
+      `const { ConcurrencySemaphore } = require('tollgate');
+       const { otelListener, subscribeToDiagnostics } = require('tollgate/otel');
+       const api = ${missing("require.resolve('@opentelemetry/api')")};
+       (async () => { ${use} })().catch((e) => { console.error(e); process.exitCode = 1; });`,
+    );
+    const expected = {
+      api: 'MODULE_NOT_FOUND',
+      first: ['tollgate.limiter.admitted', 1, { 'tollgate.limiter.name': 'api', 'tollgate.limiter.kind': 'ConcurrencySemaphore' }],
+      active: false,
+    };
+    expect(JSON.parse(run(process.execPath, ['otel.cjs'], app))).toEqual(expected);
+    expect(JSON.parse(run(process.execPath, ['otel.mjs'], app))).toEqual({ ...expected, api: 'ERR_MODULE_NOT_FOUND' });
   });
 
   it('TypeScript (nodenext, ESM and CJS files) type-checks a user of `await using` against the shipped declarations', () => {

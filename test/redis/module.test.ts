@@ -7,6 +7,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : []));
 
+// The bundle-level check (every module the entry reaches, as esbuild resolves it) is
+// test/runtimes/entries.test.ts; this one reads each source file's own import lines.
 describe('tollgate/redis as a module', () => {
   it('imports nothing of Node (Web Crypto, not node:crypto) and no Redis client', () => {
     for (const file of sources(`${root}src/redis`)) {

@@ -1,6 +1,7 @@
 // What each entry pulls in when bundled for a browser: `tollgate` never loads tollgate/otel or
-// OpenTelemetry, and neither imports a Node module (diagnostics_channel is looked up at run time,
-// src/core/diagnostics.ts). The runtime matrix (npm run test:runtimes) runs the built files.
+// OpenTelemetry, and none of the three imports a Node module (diagnostics_channel is looked up at
+// run time, src/core/diagnostics.ts; tollgate/redis hashes with Web Crypto, not node:crypto, and
+// takes its client from the caller). The runtime matrix (npm run test:runtimes) runs the built files.
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +30,13 @@ describe('entry points', () => {
     const { inputs, imports } = await bundle('src/index.ts');
     expect(inputs.filter((i) => /src\/(otel|redis)\//.test(i))).toEqual([]);
     expect(imports).toEqual([]);
+  });
+
+  it('tollgate/redis imports nothing outside the package (no node:crypto, no Redis client) and not tollgate/otel', async () => {
+    const { inputs, imports } = await bundle('src/redis/index.ts');
+    expect(imports).toEqual([]);
+    expect(inputs.filter((i) => i.startsWith('src/redis/')).length).toBeGreaterThan(0);
+    expect(inputs.filter((i) => !/^src\/(redis|core)\/|^src\/[\w-]+\.ts$/.test(i))).toEqual([]);
   });
 
   it('tollgate/otel imports nothing at run time: @opentelemetry/api is used for its types only', async () => {
