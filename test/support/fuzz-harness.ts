@@ -624,17 +624,22 @@ export class ModelRun {
       const slotsFull = this.concurrency > 0 && heldCount >= this.concurrency;
       const rateRoom = Math.min(...this.rates.map((r) => r.rate - usedAt(r, now)));
       expect(close(available, slotsFull ? 0 : rateRoom, this.capacity), `throttle available ${available}`).toBe(true);
-      expect(l.running).toBe(this.concurrency > 0 ? heldCount : 0);
-      if (this.concurrency > 0) expect(l.running).toBeLessThanOrEqual(this.concurrency);
+      // `running` is every unreleased permit (as stats().running); only positive costs hold a slot.
+      expect(l.running).toBe(this.#unreleased());
+      if (this.concurrency > 0) expect(heldCount).toBeLessThanOrEqual(this.concurrency);
     }
 
-    // idle: nobody waiting, not paused, nothing held or refunding, nothing left to drain or refill.
+    // idle: nobody waiting, not paused, no permit unreleased (a spent or cost 0 one included: a
+    // pending onIdle waits for it), nothing refunding, nothing left to drain or refill.
     const full =
       this.semaphore ? heldCost === 0 && (l instanceof CreditSemaphore ? l.refunding === 0 : true)
       : l instanceof TokenBucket ? l.tokens >= this.token!.capacity
       : // A Throttle always counts its running permits (an unlimited concurrency is Infinity slots): one held is not idle.
         this.rates.every((r) => usedAt(r, now) <= 0) && (l instanceof Throttle ? heldCount === 0 : true);
-    expect(l.idle, `idle with pending ${queued.length}, paused until ${this.pausedUntil}, full ${full}`).toBe(queued.length === 0 && now >= this.pausedUntil && full);
+    const unreleased = this.#unreleased();
+    expect(l.idle, `idle with pending ${queued.length}, paused until ${this.pausedUntil}, full ${full}, unreleased ${unreleased}`).toBe(
+      queued.length === 0 && now >= this.pausedUntil && full && unreleased === 0,
+    );
 
     // retryAfterMs agrees with available and the pause.
     const probe = Math.min(1, this.capacity);
