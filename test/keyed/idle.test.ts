@@ -14,22 +14,27 @@ describe('Gate#idle: as new, so a KeyedLimiter may drop it', () => {
     expect(sem.idle).toBe(false);
     (await waiter).release();
     expect(sem.idle).toBe(true);
-    // Cost 0 takes nothing, but an unreleased permit is one `onIdle()` waits for.
     const zero = sem.tryAcquire(0)!;
+    expect(sem.idle).toBe(true); // cost 0 takes nothing
+    const watching = sem.onIdle(); // waits for the cost 0 permit: a watched limiter is in use
     expect(sem.idle).toBe(false);
     zero.release();
+    await watching;
     expect(sem.idle).toBe(true);
   });
 
-  it('is false while a permit is unreleased even when its budget is full again (tokens spent, level drained)', () => {
+  it('is true with spent permits unreleased once the budget is full again (tokens, level); false while an onIdle() waits for them', () => {
     const { fake, clock } = fakeClock();
     const bucket = new TokenBucket({ capacity: 2, refillIntervalMs: 1_000, clock });
     const leaky = new LeakyBucketLimiter({ maxRate: 2, periodMs: 1_000, clock });
     const permits = [bucket.tryAcquire(2)!, leaky.tryAcquire(2)!];
     fake.tick(10_000);
     expect([bucket.tokens, leaky.level]).toEqual([2, 0]);
-    expect([bucket.idle, leaky.idle]).toEqual([false, false]);
+    expect([bucket.idle, leaky.idle]).toEqual([true, true]);
     expect([bucket.stats().running, leaky.stats().running]).toEqual([1, 1]);
+    void bucket.onIdle();
+    void leaky.onEmpty(); // resolves at once: nobody waits
+    expect([bucket.idle, leaky.idle]).toEqual([false, true]);
     for (const permit of permits) permit.release();
     expect([bucket.idle, leaky.idle]).toEqual([true, true]);
   });

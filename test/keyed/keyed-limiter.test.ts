@@ -206,7 +206,7 @@ describe('KeyedLimiter: dropping idle keys', () => {
     expect(keyed.has('a')).toBe(false);
   });
 
-  it('keeps a token bucket full again while its permits are unreleased; their onIdle resolves, never rejected by a drop', async () => {
+  it('keeps a member while an onIdle() waits on it (permits unreleased); the onIdle resolves, never rejected by a drop', async () => {
     const { fake, clock } = fakeClock();
     const keyed = new KeyedLimiter(() => new TokenBucket({ capacity: 2, refillIntervalMs: 100, clock }), { idleMs: 1_000, clock });
     const permits = [await keyed.acquire('a'), await keyed.acquire('a')];
@@ -227,6 +227,18 @@ describe('KeyedLimiter: dropping idle keys', () => {
     await flush(fake);
     expect(idle).toBe('resolved at 5000');
     await fake.tickAsync(1_000); // the next look, at 6 000
+    expect(keyed.has('a')).toBe(false);
+    expect(bucket.closed).toBe(true);
+  });
+
+  it('drops a token bucket full again whose spent permits were never released (their release gives nothing back)', async () => {
+    const { fake, clock } = fakeClock();
+    const keyed = new KeyedLimiter(() => new TokenBucket({ capacity: 2, refillIntervalMs: 100, clock }), { idleMs: 1_000, clock });
+    await keyed.acquire('a');
+    await keyed.acquire('a');
+    const bucket = keyed.get('a');
+    expect(bucket.stats()).toMatchObject({ held: 2, running: 2 });
+    await fake.tickAsync(2_000); // idle at the look at 2 000 (full since 200, last used at 0.. get at 0)
     expect(keyed.has('a')).toBe(false);
     expect(bucket.closed).toBe(true);
   });
