@@ -1,6 +1,6 @@
 import { CreditBudget } from './core/budgets/credits.js';
 import { Gate } from './core/gate.js';
-import type { AcquireOptions, CommonOptions, LimiterStats, Permit } from './core/types.js';
+import type { AcquireOptions, CommonOptions, LimiterStats, Permit, RunContext } from './core/types.js';
 import { checkUnits, Quantum } from './core/quantum.js';
 import { checkCost, checkNumber, checkObject, optionalNumber } from './core/validate.js';
 
@@ -99,15 +99,17 @@ export class CreditSemaphore extends Gate {
   }
 
   /**
-   * Runs `fn` once `credits` are free; they come back `refundMs` after `fn` settles, fulfilled or
-   * rejected (a failed call still spent them). Returns or rethrows `fn`'s own result.
+   * Runs `fn` once `credits` are free, with `{ signal }` (the `signal` of the options), as `run`
+   * does; the credits come back `refundMs` after `fn` settles, fulfilled or rejected (a failed
+   * call still spent them). Returns or rethrows `fn`'s own result.
    *
    * @example
    * ```ts
    * const order = await sem.transact(() => api.placeOrder(o), { credits: 20, refundMs: 10_000 });
+   * const page = await sem.transact(({ signal }) => fetch(url, { signal }), { credits: 1, signal });
    * ```
    */
-  transact<T>(fn: () => T | PromiseLike<T>, options: { credits: number } & CreditAcquireOptions): Promise<T> {
+  transact<T>(fn: (context: RunContext) => T | PromiseLike<T>, options: { credits: number } & CreditAcquireOptions): Promise<T> {
     try {
       const o = checkObject('options', options) as unknown as { credits: number } & CreditAcquireOptions;
       return this.run(fn, { ...o, cost: checkCost(o.credits, this.capacity, 'credits') });

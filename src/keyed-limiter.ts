@@ -65,8 +65,9 @@ const MIGRATE_PER_SLICE = 4_096;
  * stays bounded by the keys in use rather than every key ever seen.
  *
  * A key's `idleMs` countdown starts at its last use through the map (`get`, `acquire`, `run`).
- * When it runs out, the limiter is dropped (and closed) if it is idle: nobody waiting, nothing
- * held or refunding, budgets back to full, not paused. A limiter that is not idle then is kept
+ * When it runs out, the limiter is dropped (and closed) if it is idle: nobody waiting or watching
+ * (`onEmpty`, `onIdle`), nothing held or refunding, budgets back to full, not paused (a rate
+ * limiter's spent permit that was never released does not keep it). A limiter that is not idle then is kept
  * and looked at again `idleMs` later, as often as needed. Since an idle limiter is exactly as
  * new, dropping it never lets more through than keeping it would have. Use goes through the map:
  * a limiter kept from an earlier `get` does not renew its key, and is closed once dropped.
@@ -190,8 +191,11 @@ export class KeyedLimiter<K = string, L extends KeyedMember = KeyedMember> imple
     }
   }
 
-  /** `get(key).run(fn, options)`. @example `const res = await perHost.run(new URL(url).host, () => fetch(url));` */
-  run<T>(key: K, fn: () => T | PromiseLike<T>, options?: AcquireOptions & { cost?: number }): Promise<T> {
+  /**
+   * `get(key).run(fn, options)`: `fn` gets `{ signal }`, as from the key's own `run`.
+   * @example `const res = await perHost.run(new URL(url).host, ({ signal }) => fetch(url, { signal }), { signal: AbortSignal.timeout(5_000) });`
+   */
+  run<T>(key: K, fn: (context: RunContext) => T | PromiseLike<T>, options?: AcquireOptions & { cost?: number }): Promise<T> {
     try {
       return this.get(key).run(fn, options);
     } catch (error) {

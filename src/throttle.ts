@@ -76,9 +76,21 @@ export class Throttle extends Gate {
     this.#slots = slots;
   }
 
-  /** Admitted and not yet released (counted only with a `concurrency` limit, else 0). */
+  /**
+   * Permits admitted and not yet released, with or without a `concurrency` limit: the same count
+   * as `stats().running` (a cost 0 permit included, though it holds no slot).
+   *
+   * @example
+   * ```ts
+   * const throttle = new Throttle({ rate: 10 });
+   * const permit = throttle.tryAcquire()!;
+   * throttle.running; // 1
+   * permit.release();
+   * throttle.running; // 0
+   * ```
+   */
   get running(): number {
-    return this.#slots.slots === Infinity ? 0 : this.#slots.held;
+    return this.stats().running;
   }
 
   protected override updatableOptions(): readonly string[] {

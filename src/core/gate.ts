@@ -343,10 +343,12 @@ export abstract class Gate implements Limiter, PermitOwner {
   }
 
   /**
-   * True when the limiter is as new: nobody waiting, nothing held (slots, credits) or refunding,
-   * nothing left to refill or drain, no server report in force, and not paused. Replacing an idle
-   * limiter with a fresh one changes nothing a caller could observe but its counts, which is
-   * what lets `KeyedLimiter` drop it.
+   * True when the limiter is as new: nobody waiting or watching (no `onEmpty`, `onIdle` or
+   * `onSizeLessThan` pending), nothing held (slots, credits) or refunding, nothing left to refill
+   * or drain, no server report in force, and not paused. Replacing an idle limiter with a fresh one
+   * changes nothing a caller could observe but its counts, which is what lets `KeyedLimiter` drop
+   * it. A rate limiter's spent permit that was never released does not count: its release gives
+   * nothing back (users of rate limiters rarely release), so holding the key for it would only leak.
    *
    * @example
    * ```ts
@@ -359,7 +361,7 @@ export abstract class Gate implements Limiter, PermitOwner {
    */
   get idle(): boolean {
     const now = this.#read();
-    return this.#queue.size === 0 && now >= this.#pausedUntil && this.#budget.isFull(now);
+    return this.#queue.size === 0 && (this.#watchers?.size ?? 0) === 0 && now >= this.#pausedUntil && this.#budget.isFull(now);
   }
 
   /** `tryAcquire` would succeed now (LeakyBucketLimiter's `hasCapacity`). */

@@ -106,9 +106,13 @@ export interface CommonOptions {
   clock?: Clock;
   /** Default `maxWaitMs` for every `acquire`. */
   maxWaitMs?: number;
-  /** `'fifo'`: only the head may be admitted; `'opportunistic'`: every waiter that fits, in arrival order. */
+  /** `'fifo'`: only the head may be admitted; `'opportunistic'`: every waiter that fits, in queue order (priority, then arrival). */
   admission?: 'fifo' | 'opportunistic';
-  /** Opportunistic only: how many later arrivals may overtake a waiter before it blocks them. */
+  /**
+   * How many later arrivals may be admitted ahead of a waiter before it blocks them (default
+   * `Infinity`): higher-priority ones in either admission mode, lighter ones in opportunistic
+   * mode. The bound on starvation once priorities are in use.
+   */
   maxBypass?: number;
   /**
    * Receives every {@link LimiterEvent}, and the limiter (its state already updated: `pending`

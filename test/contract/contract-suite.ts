@@ -8,6 +8,8 @@ import {
   LimiterClosedError,
   MaxWaitExceededError,
   type Permit,
+  QueueClearedError,
+  QueueFullError,
 } from '../../src/index.js';
 
 /** The clock `FakeTimers.install()` returns. */
@@ -69,7 +71,7 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
 /**
- * The `Limiter` contract of docs/semantics.md §4–§8 (and `stats`/`retryAfterMs` of §14), asserted at exact instants
+ * The `Limiter` contract of docs/semantics.md §4–§8, queue control (§11) and `stats`/`retryAfterMs` (§14), asserted at exact instants
  * on fake timers, for one limiter configuration.
  */
 export function contractSuite(name: string, factory: Factory): void {
@@ -866,6 +868,341 @@ export function contractSuite(name: string, factory: Factory): void {
           expect(waiter.at).toBe(start + retry);
           h.limiter.close();
         }
+      });
+    });
+
+    describe('queue control (docs/semantics.md §11)', () => {
+      /** Ids of the events of `type`, leaving out those without one (exhaust's). */
+      const ids = (type: LimiterEvent['type'], events: LimiterEvent[]) => events.filter((e) => e.type === type && e.id !== undefined).map((e) => e.id);
+      const snapshot = (h: ReturnType<typeof setup>) => ({
+        stats: h.limiter.stats(),
+        available: h.limiter.available,
+        retry: h.limiter.retryAfterMs(1),
+        events: h.events.length,
+        timers: clock.countTimers(),
+      });
+
+      it('priority: higher first, default 0, arrival order within one priority; each admitted at the instant a unit comes back', async () => {
+        const h = setup();
+        await h.exhaust();
+        const waiters = (
+          [
+            ['a', undefined],
+            ['b', 1],
+            ['c', -1],
+            ['d', 1],
+            ['e', 0],
+          ] as const
+        ).map(([id, priority]) => track(h.limiter.acquire(1, priority === undefined ? { id } : { id, priority })));
+        await flush();
+        expect(h.limiter.pending).toBe(5);
+        const at: number[] = [];
+        for (let k = 0; k < 4; k++) at.push(await h.freeOne());
+        expect(ids('admitted', h.events)).toStrictEqual(['b', 'd', 'a', 'e']);
+        expect([waiters[1]!.at, waiters[3]!.at, waiters[0]!.at, waiters[4]!.at]).toStrictEqual(at);
+        expect(waiters[2]!.settled).toBe(false);
+        expect(h.limiter.pending).toBe(1);
+        h.limiter.close();
+      });
+
+      it('run(fn, { priority }) goes ahead of an earlier waiter of a lower priority', async () => {
+        const h = setup();
+        await h.exhaust();
+        const order: string[] = [];
+        const earlier = track(h.limiter.acquire(1, { id: 'earlier' }).then((p) => (order.push('earlier'), p)));
+        let ranAt: number | undefined;
+        const ran = track(h.limiter.run(() => ((ranAt = now()), order.push('run'), 'done'), { priority: 1 }));
+        const at1 = await h.freeOne();
+        expect(ranAt).toBe(at1);
+        expect(ran.value).toBe('done');
+        // A release-based unit came back when fn settled; a timed one was spent.
+        const at2 = h.timed ? await h.freeOne() : at1;
+        expect(earlier.at).toBe(at2);
+        expect(order).toStrictEqual(['run', 'earlier']);
+      });
+
+      it('a non-finite priority (RangeError) or one that is not a number (TypeError) names priority and changes nothing', async () => {
+        const h = setup();
+        await h.exhaust();
+        const waiter = track(h.limiter.acquire(1, { maxWaitMs: 1500, id: 'w' }));
+        await flush();
+        const before = snapshot(h);
+        for (const priority of [NaN, Infinity, -Infinity, '1', null, {}]) {
+          const type = typeof priority === 'number' ? RangeError : TypeError;
+          const error = await h.limiter.acquire(1, { priority: priority as never }).catch((e: unknown) => e);
+          expect(error, String(priority)).toBeInstanceOf(type);
+          expect((error as Error).message).toContain('priority');
+          let called = false;
+          const ran = await h.limiter.run(() => (called = true), { priority: priority as never }).catch((e: unknown) => e);
+          expect(ran).toBeInstanceOf(type);
+          expect((ran as Error).message).toContain('priority');
+          expect(called).toBe(false);
+        }
+        expect(snapshot(h)).toStrictEqual(before);
+        expect(waiter.settled).toBe(false);
+        // Payable at once changes nothing either: nothing is admitted.
+        const fresh = setup();
+        await expect(fresh.limiter.acquire(1, { priority: NaN })).rejects.toBeInstanceOf(RangeError);
+        expect(fresh.events).toStrictEqual([]);
+        expect(fresh.limiter.stats()).toMatchObject({ admitted: 0, running: 0, held: 0, available: fresh.capacity });
+      });
+
+      it("maxPending, overflow 'reject' (default): a newcomer to a full queue rejects at once with QueueFullError; nothing else changes", async () => {
+        const h = setup({ maxPending: 2 });
+        await h.exhaust();
+        const a = track(h.limiter.acquire(1, { id: 'a' }));
+        const b = track(h.limiter.acquire(1, { id: 'b', maxWaitMs: 5000 }));
+        await clock.tickAsync(10);
+        const before = snapshot(h);
+        const controller = new AbortController();
+        const full = track(h.limiter.acquire(1, { id: 'c', priority: 9, signal: controller.signal }));
+        await flush();
+        const error = full.error as QueueFullError;
+        expect(error).toBeInstanceOf(QueueFullError);
+        expect(error.name).toBe('QueueFullError');
+        expect(error.code).toBe('ERR_QUEUE_FULL');
+        expect(error.maxPending).toBe(2);
+        expect(full.at).toBe(10);
+        expect(abortListeners(controller.signal)).toBe(0);
+        let called = false;
+        await expect(h.limiter.run(() => (called = true))).rejects.toBeInstanceOf(QueueFullError);
+        expect(called).toBe(false);
+        const after = snapshot(h);
+        expect(after).toStrictEqual({ ...before, stats: { ...before.stats, rejected: 2 }, events: before.events + 2 });
+        expect(h.events.slice(before.events)).toStrictEqual([
+          { type: 'rejected', cost: 1, id: 'c', at: 10, waitedMs: 0 },
+          { type: 'rejected', cost: 1, at: 10, waitedMs: 0 },
+        ]);
+        const at1 = await h.freeOne();
+        const at2 = await h.freeOne();
+        expect([a.at, b.at]).toStrictEqual([at1, at2]);
+        expect(ids('admitted', h.events)).toStrictEqual(['a', 'b']);
+      });
+
+      it('maxPending 0: whatever would queue is refused, what is payable at once is admitted', async () => {
+        const h = setup({ maxPending: 0 });
+        await h.exhaust();
+        const error = await h.limiter.acquire(1).catch((e: unknown) => e);
+        expect((error as QueueFullError).maxPending).toBe(0);
+        expect(h.limiter.pending).toBe(0);
+        await h.freeOne();
+        expect((await h.limiter.acquire(1)).cost).toBe(1);
+        expect(h.limiter.stats().rejected).toBe(1);
+      });
+
+      it("overflow 'drop-oldest': the oldest waiter of the lowest priority is rejected instead; the newcomer itself when strictly lowest", async () => {
+        const h = setup({ maxPending: 3, overflow: 'drop-oldest' });
+        await h.exhaust();
+        const controller = new AbortController();
+        const hi = track(h.limiter.acquire(1, { id: 'hi', priority: 1 }));
+        const old = track(h.limiter.acquire(1, { id: 'old', maxWaitMs: 5000, signal: controller.signal }));
+        const young = track(h.limiter.acquire(1, { id: 'young' }));
+        await clock.tickAsync(10);
+        const c = track(h.limiter.acquire(1, { id: 'c' })); // the same priority as the lowest: the oldest of them goes
+        await flush();
+        expect(old.error).toBeInstanceOf(QueueFullError);
+        expect((old.error as QueueFullError).maxPending).toBe(3);
+        expect(old.at).toBe(10);
+        expect(abortListeners(controller.signal)).toBe(0);
+        expect(h.limiter.pending).toBe(3);
+        const low = track(h.limiter.acquire(1, { id: 'low', priority: -1 }));
+        await flush();
+        expect(low.error).toBeInstanceOf(QueueFullError);
+        expect(h.limiter.pending).toBe(3);
+        await clock.tickAsync(10);
+        const top = track(h.limiter.acquire(1, { id: 'top', priority: 2 })); // drops young, the older of the two at 0
+        await flush();
+        expect(young.error).toBeInstanceOf(QueueFullError);
+        expect(h.events.filter((e) => e.type === 'rejected')).toStrictEqual([
+          { type: 'rejected', cost: 1, id: 'old', at: 10, waitedMs: 10 },
+          { type: 'rejected', cost: 1, id: 'low', at: 10, waitedMs: 0 },
+          { type: 'rejected', cost: 1, id: 'young', at: 20, waitedMs: 20 },
+        ]);
+        expect(h.limiter.stats()).toMatchObject({ pending: 3, rejected: 3, timedOut: 0, aborted: 0 });
+        const at: number[] = [];
+        for (let k = 0; k < 3; k++) at.push(await h.freeOne());
+        expect(ids('admitted', h.events)).toStrictEqual(['top', 'hi', 'c']);
+        expect([top.at, hi.at, c.at]).toStrictEqual(at);
+        // The dropped waiter's deadline is gone with it.
+        await tickTo(5000);
+        expect(h.limiter.stats().timedOut).toBe(0);
+      });
+
+      it('onEmpty, onIdle and onSizeLessThan resolve at once when already true', async () => {
+        const h = setup();
+        const fresh = [track(h.limiter.onEmpty()), track(h.limiter.onIdle()), track(h.limiter.onSizeLessThan(1))];
+        await flush();
+        expect(fresh.map((w) => [w.at, w.error])).toStrictEqual([
+          [0, undefined],
+          [0, undefined],
+          [0, undefined],
+        ]);
+        await h.exhaust();
+        const empty = track(h.limiter.onEmpty());
+        const below = track(h.limiter.onSizeLessThan(1));
+        const idle = track(h.limiter.onIdle());
+        await flush();
+        expect([empty.settled, below.settled]).toStrictEqual([true, true]);
+        // Idle only where exhausting left no permit unreleased (refunding credits: taken and released).
+        expect(idle.settled).toBe(h.limiter.stats().running === 0);
+        h.limiter.close();
+      });
+
+      it('they resolve at the instant their condition holds; onIdle once the queue is empty and every permit is released', async () => {
+        const h = setup();
+        const exhausted = await h.exhaust();
+        const waiters = ['a', 'b', 'c'].map((id) => track(h.limiter.acquire(1, { id })));
+        const below3 = track(h.limiter.onSizeLessThan(3));
+        const below2 = track(h.limiter.onSizeLessThan(2));
+        const empty = track(h.limiter.onEmpty());
+        const idle = track(h.limiter.onIdle());
+        await flush();
+        expect([below3, below2, empty, idle].map((w) => w.settled)).toStrictEqual([false, false, false, false]);
+        const at1 = await h.freeOne();
+        expect([below3.at, below2.settled]).toStrictEqual([at1, false]);
+        const at2 = await h.freeOne();
+        expect([below2.at, empty.settled]).toStrictEqual([at2, false]);
+        const at3 = await h.freeOne();
+        expect(empty.at).toBe(at3);
+        expect(h.limiter.pending).toBe(0);
+        expect(idle.settled).toBe(false); // permits are out
+        await clock.tickAsync(10);
+        const zero = h.limiter.tryAcquire(0)!; // takes nothing, but is unreleased
+        for (const permit of exhausted) permit.release();
+        for (const w of waiters) w.value!.release();
+        await flush();
+        expect(h.limiter.stats()).toMatchObject({ pending: 0, running: 1 });
+        expect(idle.settled).toBe(false);
+        await clock.tickAsync(5);
+        zero.release();
+        await flush();
+        expect(idle.at).toBe(at3 + 15);
+        expect(idle.error).toBeUndefined();
+        expect(h.limiter.stats()).toMatchObject({ pending: 0, running: 0, held: 0 });
+      });
+
+      it('they reject with the close reason if the limiter closes first, and with LimiterClosedError after it', async () => {
+        for (const reason of [new Error('shutting down'), undefined]) {
+          const h = setup();
+          await h.exhaust();
+          track(h.limiter.acquire(1));
+          const watchers = [track(h.limiter.onEmpty()), track(h.limiter.onIdle()), track(h.limiter.onSizeLessThan(1))];
+          await clock.tickAsync(10);
+          expect(watchers.some((w) => w.settled)).toBe(false);
+          const closedAt = now();
+          h.limiter.close(reason);
+          await flush();
+          for (const w of watchers) {
+            expect(w.at).toBe(closedAt);
+            if (reason === undefined) expect(w.error).toBeInstanceOf(LimiterClosedError);
+            else expect(w.error).toBe(reason);
+          }
+          await expect(h.limiter.onEmpty()).rejects.toBeInstanceOf(LimiterClosedError);
+          await expect(h.limiter.onIdle()).rejects.toBeInstanceOf(LimiterClosedError);
+          await expect(h.limiter.onSizeLessThan(5)).rejects.toBeInstanceOf(LimiterClosedError);
+        }
+      });
+
+      it('clear() rejects every waiter with QueueClearedError, one cleared event each; the limiter stays open', async () => {
+        const h = setup();
+        const exhausted = await h.exhaust();
+        const timers = clock.countTimers();
+        const controller = new AbortController();
+        const waiters = [
+          track(h.limiter.acquire(1, { id: 'a' })),
+          track(h.limiter.acquire(2, { id: 'b', maxWaitMs: 5000, signal: controller.signal })),
+          track(h.limiter.acquire(1, { id: 'c', priority: 2 })),
+        ];
+        const empty = track(h.limiter.onEmpty());
+        await clock.tickAsync(10);
+        const before = h.limiter.stats();
+        h.limiter.clear();
+        await flush();
+        for (const w of waiters) {
+          expect(w.at).toBe(10);
+          const error = w.error as QueueClearedError;
+          expect(error).toBeInstanceOf(QueueClearedError);
+          expect(error.name).toBe('QueueClearedError');
+          expect(error.code).toBe('ERR_QUEUE_CLEARED');
+        }
+        expect(empty.at).toBe(10);
+        const cleared = h.events.filter((e) => e.type === 'cleared');
+        expect(cleared.map((e) => e.id).sort()).toStrictEqual(['a', 'b', 'c']);
+        expect(cleared.every((e) => e.at === 10 && e.waitedMs === 10)).toBe(true);
+        expect(abortListeners(controller.signal)).toBe(0);
+        expect(clock.countTimers()).toBe(timers);
+        // Held permits stay held; no count but the events changes.
+        expect(h.limiter.stats()).toStrictEqual({ ...before, pending: 0, available: h.limiter.available });
+        expect(h.limiter.closed).toBe(false);
+        // Open: a later call queues as usual and is admitted when a unit comes back.
+        const later = track(h.limiter.acquire(1, { id: 'later' }));
+        await flush();
+        expect(later.settled).toBe(false);
+        const at = await h.freeOne();
+        expect(later.at).toBe(at);
+        await tickTo(5000);
+        expect(h.limiter.stats().timedOut).toBe(0); // b's deadline left with it
+        const count = h.events.length;
+        h.limiter.clear(); // an empty queue: nothing to do
+        expect(h.events.length).toBe(count);
+        expect(() => exhausted[1]!.release()).not.toThrow();
+      });
+
+      it('clear(reason) rejects with the reason unchanged, whatever it is, and keeps the limiter open', async () => {
+        const h = setup();
+        await h.exhaust();
+        for (const reason of [new Error('this batch is cancelled'), 'a string reason', { custom: true }]) {
+          const w = track(h.limiter.acquire(1));
+          await flush();
+          h.limiter.clear(reason);
+          await flush();
+          expect(w.error).toBe(reason);
+        }
+        expect(h.limiter.closed).toBe(false);
+        expect(h.limiter.stats()).toMatchObject({ pending: 0, timedOut: 0, aborted: 0, rejected: 0 });
+        const next = track(h.limiter.acquire(1));
+        const at = await h.freeOne();
+        expect(next.at).toBe(at);
+      });
+
+      it('run(fn) calls fn with one argument, { signal }: the caller’s signal, or undefined', async () => {
+        const h = setup();
+        const controller = new AbortController();
+        const calls: unknown[][] = [];
+        await h.limiter.run((...args: unknown[]) => void calls.push(args), { signal: controller.signal });
+        await h.limiter.run((...args: unknown[]) => void calls.push(args));
+        expect(calls).toStrictEqual([[{ signal: controller.signal }], [{ signal: undefined }]]);
+        expect((calls[0]![0] as { signal: AbortSignal }).signal).toBe(controller.signal);
+        // Queued first: fn gets it at the instant it is admitted.
+        const queued = setup();
+        await queued.exhaust();
+        let seen: { signal: AbortSignal | undefined; at: number } | undefined;
+        const done = track(queued.limiter.run(({ signal }) => void (seen = { signal, at: now() }), { signal: controller.signal }));
+        await flush();
+        expect(seen).toBeUndefined();
+        const at = await queued.freeOne();
+        expect(seen).toStrictEqual({ signal: controller.signal, at });
+        expect(done.error).toBeUndefined();
+      });
+
+      it('stats(): held is the cost of unreleased permits, running their number (cost 0 included), rejected the refusals', async () => {
+        const h = setup({ maxPending: 0 });
+        expect(h.limiter.stats()).toMatchObject({ held: 0, running: 0, rejected: 0 });
+        const a = h.limiter.tryAcquire(1.5)!;
+        const zero = h.limiter.tryAcquire(0)!;
+        const b = await h.limiter.acquire(0.25);
+        expect(h.limiter.stats()).toMatchObject({ held: 1.75, running: 3 });
+        zero.release();
+        expect(h.limiter.stats()).toMatchObject({ held: 1.75, running: 2 });
+        a.release();
+        a.release();
+        expect(h.limiter.stats()).toMatchObject({ held: 0.25, running: 1 });
+        b.release();
+        expect(h.limiter.stats()).toMatchObject({ held: 0, running: 0, rejected: 0 });
+        h.limiter.tryAcquire(h.limiter.available);
+        const refused = await h.limiter.acquire(h.capacity).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(QueueFullError);
+        expect(h.limiter.stats()).toMatchObject({ rejected: 1, pending: 0 });
       });
     });
   });

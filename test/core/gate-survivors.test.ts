@@ -7,7 +7,7 @@ import { ConcurrencySemaphore, CreditSemaphore, TokenBucket, VirtualClock, type 
 import { countingClock } from '../support/counting-clock.js';
 
 describe('Gate: idle', () => {
-  it('is false for each reason on its own: held, queued, paused, refunding, refilling', async () => {
+  it('is false for each reason on its own: held, queued, paused, refunding, refilling, watched', async () => {
     const clock = new VirtualClock();
     const sem = new ConcurrencySemaphore({ capacity: 1, clock });
     expect(sem.idle).toBe(true);
@@ -32,9 +32,19 @@ describe('Gate: idle', () => {
     expect(credits.idle).toBe(true);
 
     const tokens = new TokenBucket({ capacity: 2, refillIntervalMs: 10, clock });
-    tokens.tryAcquire();
+    tokens.tryAcquire()!.release();
     expect(tokens.idle).toBe(false); // refilling
     await clock.advance(10);
+    expect(tokens.idle).toBe(true);
+
+    const spent = tokens.tryAcquire()!; // never released yet: nothing to give back, so it does not count
+    await clock.advance(10);
+    expect(tokens.tokens).toBe(2);
+    expect(tokens.idle).toBe(true);
+    const watching = tokens.onIdle(); // waits for the spent permit
+    expect(tokens.idle).toBe(false); // watched
+    spent.release();
+    await watching;
     expect(tokens.idle).toBe(true);
   });
 

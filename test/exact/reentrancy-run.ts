@@ -23,7 +23,11 @@ export type Action =
   | { t: 'update'; which: 'maxWaitMs' | 'maxPending' | 'own'; value: number }
   | { t: 'clear'; reason: boolean }
   | { t: 'close'; reason: boolean }
-  | { t: 'observe'; remaining: number; resetInMs: number; retryAfterMs: number | undefined };
+  | { t: 'observe'; remaining: number; resetInMs: number; retryAfterMs: number | undefined }
+  /** Waits for the queue; once it resolves, its callback clears, closes, or takes a listener's turn. */
+  | { t: 'watch'; which: Which; n: number; then: 'clear' | 'close' | 'turn'; reason: boolean };
+
+type Which = 'onEmpty' | 'onIdle' | 'onSizeLessThan';
 
 export const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 12, arbitrary: fc.constant({ t: 'none' } as const) },
@@ -49,7 +53,25 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ t: fc.constant('observe' as const), remaining: fc.integer({ min: 0, max: 3 }), resetInMs: fc.constantFrom(0, 5, 50), retryAfterMs: fc.constantFrom(undefined, undefined, 2) }),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('watch' as const),
+      which: fc.constantFrom<Which>('onEmpty', 'onIdle', 'onSizeLessThan'),
+      n: fc.integer({ min: 1, max: 3 }),
+      then: fc.constantFrom('clear' as const, 'close' as const, 'turn' as const),
+      reason: fc.boolean(),
+    }),
+  },
 );
+
+interface Watcher {
+  which: Which;
+  n: number;
+  settled: number;
+  outcome: 'pending' | 'resolved' | 'rejected';
+  reason?: unknown;
+}
 
 interface Tracked {
   id: number;
@@ -72,6 +94,7 @@ export class ReentrantRun {
   readonly events: LimiterEvent[] = [];
   readonly clearReasons = new Set<unknown>();
   readonly closeReasons = new Set<unknown>();
+  readonly watchers: Watcher[] = [];
   trySuccesses = 0;
   notEntered = 0;
   #i = 0;
@@ -207,7 +230,32 @@ export class ReentrantRun {
       case 'observe':
         l.observe({ remaining: a.remaining, resetInMs: a.resetInMs, retryAfterMs: a.retryAfterMs });
         return;
+      case 'watch': {
+        const w: Watcher = { which: a.which, n: a.which === 'onSizeLessThan' ? a.n : 1, settled: 0, outcome: 'pending' };
+        this.watchers.push(w);
+        const promise = a.which === 'onSizeLessThan' ? l.onSizeLessThan(a.n) : l[a.which]();
+        promise.then(
+          () => {
+            w.settled++;
+            w.outcome = 'resolved';
+            // The resolution callback calls back in: what the issue's audit found untested.
+            if (a.then === 'turn') this.listener();
+            else this.act({ t: a.then, reason: a.reason });
+          },
+          (reason: unknown) => {
+            w.settled++;
+            w.outcome = 'rejected';
+            w.reason = reason;
+          },
+        );
+        return;
+      }
     }
+  }
+
+  /** What a watcher waits for holds now. */
+  #holds(w: Watcher, s: { pending: number; running: number }): boolean {
+    return s.pending < w.n && (w.which !== 'onIdle' || s.running === 0);
   }
 
   /**
@@ -251,6 +299,19 @@ export class ReentrantRun {
     if (l.closed) {
       expect(l.pending).toBe(0);
       expect(this.clock.pendingTimers).toBe(0);
+    }
+    // Waiting for the queue: settled once; rejected only by close (its reason, or a
+    // LimiterClosedError for one asked for after it); one still pending waits for what does not hold.
+    for (const w of this.watchers) {
+      expect(w.settled, `${w.which}(${w.n}) settled more than once`).toBeLessThanOrEqual(1);
+      if (w.outcome === 'rejected') {
+        expect(l.closed, `${w.which}(${w.n}) rejected while open`).toBe(true);
+        expect(w.reason instanceof LimiterClosedError || this.closeReasons.has(w.reason), `${w.which} rejected with ${String(w.reason)}`).toBe(true);
+      }
+      if (w.outcome === 'pending') {
+        expect(l.closed, `${w.which}(${w.n}) still pending after close`).toBe(false);
+        expect(this.#holds(w, s), `${w.which}(${w.n}) still pending though it holds: ${JSON.stringify(l.stats())}`).toBe(false);
+      }
     }
   }
 }

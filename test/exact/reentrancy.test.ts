@@ -1,6 +1,7 @@
 // Re-entrancy (docs/semantics.md §16): listeners — onEvent, abort listeners, promise callbacks —
 // call back into the limiter at random (acquire, tryAcquire, release, abort another waiter,
-// pause, resume, update, clear, close, observe). Every waiter settles exactly once with one
+// pause, resume, update, clear, close, observe, wait for the queue with onEmpty / onIdle /
+// onSizeLessThan, whose resolution callbacks clear, close or act again). Every waiter settles exactly once with one
 // terminal event that matches how it settled; counts add up with stats(); pending is never
 // negative and always matches the events once an operation is over; after close no timer is
 // armed. Then the cases, as plain tests.

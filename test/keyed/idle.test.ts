@@ -14,8 +14,29 @@ describe('Gate#idle: as new, so a KeyedLimiter may drop it', () => {
     expect(sem.idle).toBe(false);
     (await waiter).release();
     expect(sem.idle).toBe(true);
-    sem.tryAcquire(0);
+    const zero = sem.tryAcquire(0)!;
     expect(sem.idle).toBe(true); // cost 0 takes nothing
+    const watching = sem.onIdle(); // waits for the cost 0 permit: a watched limiter is in use
+    expect(sem.idle).toBe(false);
+    zero.release();
+    await watching;
+    expect(sem.idle).toBe(true);
+  });
+
+  it('is true with spent permits unreleased once the budget is full again (tokens, level); false while an onIdle() waits for them', () => {
+    const { fake, clock } = fakeClock();
+    const bucket = new TokenBucket({ capacity: 2, refillIntervalMs: 1_000, clock });
+    const leaky = new LeakyBucketLimiter({ maxRate: 2, periodMs: 1_000, clock });
+    const permits = [bucket.tryAcquire(2)!, leaky.tryAcquire(2)!];
+    fake.tick(10_000);
+    expect([bucket.tokens, leaky.level]).toEqual([2, 0]);
+    expect([bucket.idle, leaky.idle]).toEqual([true, true]);
+    expect([bucket.stats().running, leaky.stats().running]).toEqual([1, 1]);
+    void bucket.onIdle();
+    void leaky.onEmpty(); // resolves at once: nobody waits
+    expect([bucket.idle, leaky.idle]).toEqual([false, true]);
+    for (const permit of permits) permit.release();
+    expect([bucket.idle, leaky.idle]).toEqual([true, true]);
   });
 
   it('is false while credits are refunding, true from the instant they are back', () => {
@@ -34,7 +55,7 @@ describe('Gate#idle: as new, so a KeyedLimiter may drop it', () => {
     expect(bucket.idle).toBe(false);
     fake.tick(1_000);
     expect(bucket.idle).toBe(true);
-    bucket.tryAcquire(2);
+    bucket.tryAcquire(2)!.release(); // spent: the tokens come back with time only
     fake.tick(1_999);
     expect(bucket.idle).toBe(false);
     fake.tick(1);
@@ -44,7 +65,7 @@ describe('Gate#idle: as new, so a KeyedLimiter may drop it', () => {
   it('is false until a leaky level has drained to empty, and for a throttle until its slots are back too', () => {
     const { fake, clock } = fakeClock();
     const leaky = new LeakyBucketLimiter({ maxRate: 4, periodMs: 1_000, clock });
-    leaky.tryAcquire(1);
+    leaky.tryAcquire(1)!.release(); // the level drains with time only
     fake.tick(249);
     expect(leaky.idle).toBe(false);
     fake.tick(1);

@@ -199,11 +199,48 @@ describe('KeyedLimiter: dropping idle keys', () => {
   it('keeps a token bucket until it has refilled', async () => {
     const { fake, clock } = fakeClock();
     const keyed = new KeyedLimiter(() => new TokenBucket({ capacity: 2, refillIntervalMs: 1_200, clock }), { idleMs: 1_000, clock });
-    keyed.get('a').tryAcquire(2);
+    keyed.get('a').tryAcquire(2)!.release(); // spent: released at once, the tokens come back with time
     await fake.tickAsync(2_999);
     expect(keyed.has('a')).toBe(true); // refilling at 1 000 and 2 000 (full at 2 400)
     await fake.tickAsync(1);
     expect(keyed.has('a')).toBe(false);
+  });
+
+  it('keeps a member while an onIdle() waits on it (permits unreleased); the onIdle resolves, never rejected by a drop', async () => {
+    const { fake, clock } = fakeClock();
+    const keyed = new KeyedLimiter(() => new TokenBucket({ capacity: 2, refillIntervalMs: 100, clock }), { idleMs: 1_000, clock });
+    const permits = [await keyed.acquire('a'), await keyed.acquire('a')];
+    const bucket = keyed.get('a');
+    let idle: string | undefined;
+    bucket.onIdle().then(
+      () => (idle = `resolved at ${fake.now}`),
+      (error: unknown) => (idle = `rejected: ${(error as { code?: string }).code}`),
+    );
+    await fake.tickAsync(5_000);
+    expect(bucket.tokens).toBe(2); // full since 200
+    expect(bucket.stats()).toMatchObject({ held: 2, running: 2, pending: 0 });
+    expect(keyed.has('a')).toBe(true); // looked at 1 000 .. 5 000: busy each time
+    expect(bucket.closed).toBe(false);
+    expect(idle).toBeUndefined();
+    permits[0]!.release();
+    permits[1]!.release();
+    await flush(fake);
+    expect(idle).toBe('resolved at 5000');
+    await fake.tickAsync(1_000); // the next look, at 6 000
+    expect(keyed.has('a')).toBe(false);
+    expect(bucket.closed).toBe(true);
+  });
+
+  it('drops a token bucket full again whose spent permits were never released (their release gives nothing back)', async () => {
+    const { fake, clock } = fakeClock();
+    const keyed = new KeyedLimiter(() => new TokenBucket({ capacity: 2, refillIntervalMs: 100, clock }), { idleMs: 1_000, clock });
+    await keyed.acquire('a');
+    await keyed.acquire('a');
+    const bucket = keyed.get('a');
+    expect(bucket.stats()).toMatchObject({ held: 2, running: 2 });
+    await fake.tickAsync(2_000); // idle at the look at 2 000 (full since 200, last used at 0.. get at 0)
+    expect(keyed.has('a')).toBe(false);
+    expect(bucket.closed).toBe(true);
   });
 
   it('drops a leaky bucket found drained, keeps one still draining', async () => {
@@ -213,8 +250,8 @@ describe('KeyedLimiter: dropping idle keys', () => {
       idleMs: 1_000,
       clock,
     });
-    keyed.get('a').tryAcquire(2); // drained at 1 000 exactly
-    keyed.get('b').tryAcquire(2); // drained at 1 500
+    keyed.get('a').tryAcquire(2)!.release(); // drained at 1 000 exactly
+    keyed.get('b').tryAcquire(2)!.release(); // drained at 1 500
     await fake.tickAsync(999);
     expect(keyed.size).toBe(2);
     await fake.tickAsync(1);

@@ -136,14 +136,17 @@ describe('Throttle', () => {
     expect(throttle.running).toBe(1);
   });
 
-  it('running counts admitted and not yet released, whatever their cost; cost 0 takes no slot', async () => {
+  it('running counts admitted and not yet released, whatever their cost, as stats().running does; cost 0 takes no slot', async () => {
     const throttle = new Throttle({ rate: 100, periodMs: 1000, concurrency: 3 });
     const a = throttle.tryAcquire(30)!;
     const b = throttle.tryAcquire(0.5)!;
     const zero = throttle.tryAcquire(0)!;
-    expect(throttle.running).toBe(2);
-    const c = throttle.tryAcquire(1)!;
     expect(throttle.running).toBe(3);
+    expect(throttle.stats().running).toBe(3);
+    // The cost 0 permit holds no slot: a third one is still free.
+    const c = throttle.tryAcquire(1)!;
+    expect(c).toBeDefined();
+    expect(throttle.running).toBe(4);
     expect(throttle.available).toBe(0);
     expect(throttle.tryAcquire(0.001)).toBeUndefined();
     expect(throttle.retryAfterMs(1)).toBe(Infinity);
@@ -157,7 +160,9 @@ describe('Throttle', () => {
       const throttle = new Throttle(options);
       const held = Array.from({ length: 50 }, () => throttle.tryAcquire());
       expect(held.every((p) => p !== undefined)).toBe(true);
-      expect(throttle.running).toBe(0);
+      // Counted without a concurrency limit too (they hold no slot, but are not released).
+      expect(throttle.running).toBe(50);
+      expect(throttle.stats().running).toBe(50);
       expect(throttle.available).toBe(50);
     }
   });

@@ -74,6 +74,40 @@ describe.each(QUEUE_KINDS)('bounded queue: %s (docs/semantics.md §11.2)', (kind
     expect(l.stats().rejected).toBe(0);
   });
 
+  it("update({ maxPending }) below the queue rejects nobody; then 'drop-oldest' trades one waiter per newcomer, so the queue never grows", async () => {
+    const f = await filled(kind, { overflow: 'drop-oldest' });
+    const l = f.limiter;
+    const waiters = [0, 1, 2, 3, 4].map((i) => track(l.acquire(1, { id: i })));
+    await flush();
+    l.update({ maxPending: 2 });
+    await flush();
+    expect(l.pending).toBe(5);
+    expect(waiters.some((w) => w.done)).toBe(false);
+    expect(l.stats().rejected).toBe(0);
+    const x = track(l.acquire(1, { id: 'x' }));
+    await flush();
+    expect(l.pending).toBe(5);
+    expect(waiters[0]!.error).toBeInstanceOf(QueueFullError);
+    expect((waiters[0]!.error as QueueFullError).maxPending).toBe(2);
+    expect(waiters.slice(1).some((w) => w.done)).toBe(false);
+    const low = await l.acquire(1, { id: 'low', priority: -1 }).catch((e: unknown) => e);
+    expect(low).toBeInstanceOf(QueueFullError);
+    expect(l.pending).toBe(5);
+    expect(f.events.filter((e) => e.type === 'rejected').map((e) => e.id)).toEqual([0, 'low']);
+    // Admissions bring it down to the bound; from there it holds there.
+    await f.freeOne();
+    await f.freeOne();
+    await f.freeOne();
+    expect(f.admitted()).toEqual([1, 2, 3]);
+    expect(l.pending).toBe(2);
+    const y = track(l.acquire(1, { id: 'y' }));
+    await flush();
+    expect(waiters[4]!.error).toBeInstanceOf(QueueFullError);
+    expect(l.pending).toBe(2);
+    expect([x.done, y.done]).toEqual([false, false]);
+    expect(l.stats().rejected).toBe(3);
+  });
+
   it('update({ maxPending }) applies to the next newcomer', async () => {
     const f = await filled(kind);
     const l = f.limiter;
@@ -120,6 +154,14 @@ describe.each(QUEUE_KINDS)('waiting for the queue: %s (docs/semantics.md §11.3)
     for (const p of permits) (await p).release();
     await flush();
     expect(idle.done).toBe(false); // the fill's own permits are still out
+    expect(l.stats()).toMatchObject({ pending: 0, running: kind === 'credit' || kind === 'concurrency' ? 1 : 4 });
+    await f.releaseFill();
+    expect(l.stats()).toMatchObject({ pending: 0, running: 0 });
+    expect([idle.done, idle.error]).toEqual([true, undefined]);
+    // Idle now: a new onIdle resolves at once.
+    const again = track(l.onIdle());
+    await flush();
+    expect([again.done, again.error]).toEqual([true, undefined]);
   });
 
   it('reject if the limiter closes first; after close they reject at once', async () => {

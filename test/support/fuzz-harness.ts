@@ -624,11 +624,13 @@ export class ModelRun {
       const slotsFull = this.concurrency > 0 && heldCount >= this.concurrency;
       const rateRoom = Math.min(...this.rates.map((r) => r.rate - usedAt(r, now)));
       expect(close(available, slotsFull ? 0 : rateRoom, this.capacity), `throttle available ${available}`).toBe(true);
-      expect(l.running).toBe(this.concurrency > 0 ? heldCount : 0);
-      if (this.concurrency > 0) expect(l.running).toBeLessThanOrEqual(this.concurrency);
+      // `running` is every unreleased permit (as stats().running); only positive costs hold a slot.
+      expect(l.running).toBe(this.#unreleased());
+      if (this.concurrency > 0) expect(heldCount).toBeLessThanOrEqual(this.concurrency);
     }
 
-    // idle: nobody waiting, not paused, nothing held or refunding, nothing left to drain or refill.
+    // idle: nobody waiting, not paused, nothing held or refunding, nothing left to drain or refill
+    // (a rate limiter's spent permit, unreleased, does not count; the harness sets no watchers).
     const full =
       this.semaphore ? heldCost === 0 && (l instanceof CreditSemaphore ? l.refunding === 0 : true)
       : l instanceof TokenBucket ? l.tokens >= this.token!.capacity

@@ -27,6 +27,8 @@ export interface Filled {
   freeOne: () => Promise<void>;
   /** Frees all four. */
   freeAll: () => Promise<void>;
+  /** Releases the fill's permits still held (a rate limiter's stay spent; a semaphore's come back), and lets the limiter settle. */
+  releaseFill: () => Promise<void>;
 }
 
 export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -83,6 +85,10 @@ export async function filled(kind: QueueKind, options: Record<string, unknown> =
     freeOne,
     freeAll: async () => {
       for (let i = 0; i < 4; i++) await freeOne();
+    },
+    releaseFill: async () => {
+      for (const permit of held.splice(0)) permit.release();
+      await flush();
     },
   };
 }
