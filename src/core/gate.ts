@@ -26,7 +26,7 @@ import { AllOf } from './budgets/all-of.js';
 import { ServerCap } from './budgets/server-cap.js';
 import type { Clock } from './clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import { LimiterClosedError, MaxWaitExceededError, QueueClearedError, QueueFullError } from './errors.js';
+import { LimiterClosedError, MaxWaitExceededError, QueueClearedError, QueueFullError, withoutStack } from './errors.js';
 import { eventChannel, type EventChannel } from './diagnostics.js';
 import { deliver, makeEvent } from './events.js';
 import { GatePermit, RELEASE, type PermitOwner, type PermitTerms } from './permit.js';
@@ -597,7 +597,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     this.#leave(waiter);
     this.#timedOut++;
     const waited = now - waiter.since;
-    waiter.reject(new MaxWaitExceededError(waiter.maxWaitMs!, waited));
+    waiter.reject(withoutStack(() => new MaxWaitExceededError(waiter.maxWaitMs!, waited)));
     this.#emit('timeout', waiter.cost, waiter.id, now, waited);
   }
 
