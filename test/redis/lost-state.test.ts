@@ -5,31 +5,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
-import { fromIoredis, RedisCreditSemaphore, type RedisPermit, RedisSemaphore, RedisSlidingWindow, RedisTokenBucket } from '../../src/redis/index.js';
-import { type Life, maxHeld } from './chaos.js';
+import { fromIoredis, RedisCreditSemaphore, RedisSemaphore, RedisSlidingWindow, RedisTokenBucket } from '../../src/redis/index.js';
+import { maxHeld, observer } from './chaos.js';
 import { sleep, uniqueName, useRedis } from './helpers.js';
 import { RedisServer } from './server.js';
 
 const describeRedis = requires('redis-server', commandExists('redis-server'), 'apt-get install redis-server');
 const L = 600;
-
-/** Belief intervals of permits, on this process's clock. */
-function observer() {
-  const lives: Life[] = [];
-  const watch = (permit: RedisPermit): RedisPermit => {
-    const life: Life = { tag: permit.lease, cost: permit.cost, fence: permit.fencingToken, start: performance.now(), end: Infinity };
-    lives.push(life);
-    permit.signal.addEventListener('abort', () => (life.end = Math.min(life.end, performance.now(), permit.validUntil)));
-    const release = permit.release.bind(permit);
-    permit.release = () => {
-      life.end = Math.min(life.end, performance.now(), permit.validUntil);
-      release();
-    };
-    return permit;
-  };
-  const close = () => lives.map((l) => (l.end === Infinity ? { ...l, end: performance.now() } : l));
-  return { watch, close };
-}
 
 describeRedis('RedisSemaphore: keys lost while a holder holds', () => {
   const ctx = useRedis();
