@@ -16,6 +16,7 @@ export interface WorkerEvent {
   after?: number;
   fence?: number;
   validUntil?: number;
+  lease?: string;
   code?: string;
   error?: { name: string; code?: string; message: string; timedOut?: boolean };
   lives?: Life[];
