@@ -27,11 +27,15 @@ export interface RedisLimiterOptions {
   commandTimeoutMs?: number;
   /**
    * What to do when Redis has no trace at all of the limiter (a first use, an idle of more than
-   * seven days, or a total loss: FLUSHALL, a restart without persistence). `'wait'` assumes a
-   * loss: a semaphore admits nobody for `leaseMs`, a bucket starts empty. `'fresh'` starts at once
-   * as new (full), at the risk of admitting beyond the limit after a total loss. Unset (the
-   * default): `'fresh'` for this instance's first call, `'wait'` from then on, so a first use
-   * starts at once and a loss this instance lives through is never extra capacity. (A partial
+   * seven days, or a total loss: FLUSHALL, a restart without persistence, every key evicted).
+   * Nothing on the server tells these apart. `'wait'` assumes a loss: held capacity (a
+   * semaphore's, a throttle's `concurrency`) is granted to nobody for `leaseMs` (plus `refundMs`
+   * for credits), rate budgets start spent (a bucket empty, a window full). `'fresh'` starts at
+   * once as new (full), at the risk of admitting beyond the limit after a total loss. Unset (the
+   * default): held capacity always waits as with `'wait'`, so a lease granted before a total loss
+   * never has a second holder, even in a process started after it; rate budgets start full on
+   * this instance's first call and as with `'wait'` from then on. The price: the first use of a
+   * name (and the first after a week unused) waits `leaseMs` before anything is held. (A partial
    * loss, the usual case with eviction, is detected whatever this says.)
    */
   unknownState?: 'wait' | 'fresh';
@@ -86,7 +90,7 @@ export interface RedisGateConfig {
   channel: string;
   /** The script's arguments after the op, the same on every call. */
   args: string[];
-  /** `unknownState` unset: turn `args[UNKNOWN_ARG]` to wait after the first reply. */
+  /** `unknownState` unset: turn `args[UNKNOWN_ARG]` to `'wait'` after the first reply (rate budgets: from fresh; lease budgets: from fresh with leases held back). */
   waitOnceSeen: boolean;
 }
 
@@ -157,7 +161,7 @@ export function resolveOptions(o: RedisLimiterOptions, budget: RedisBudget, inst
       String(ticketTtlMs),
       String(keyTtl),
       String(Math.max(WEEK_MS, keyTtl)),
-      unknownState === 'wait' ? '1' : '0',
+      unknownState === 'wait' ? '1' : unknownState === 'fresh' || !lease ? '0' : '2',
       String(budget.params.length),
       ...budget.params.map(String),
     ],
