@@ -44,9 +44,7 @@ local guardDirty = false
 -- FLUSHALL, a restart, a failover). Then nothing is granted until every grant made before the loss
 -- has expired (lease budgets), or the budget restarts from what admits nobody (spent budgets).
 -- With nothing at all (a first use, more than a week idle, or a total loss: nothing tells them
--- apart), unknownState decides. By default a lease budget grants nothing for LOSS_MS even then:
--- a lease granted before a total loss may still be believed held (its holder learns the loss
--- at its next renewal, or, cut off, at its validity end), and only that wait covers it.
+-- apart), unknownState decides: WAIT_UNKNOWN treats it as a loss, else the budget starts as new.
 local state = 'ok'
 if meta[1] == false then
   local g = redis.call('HMGET', G, 'until', 'fence')
@@ -57,8 +55,6 @@ if meta[1] == false then
     if gUntil > now then state, untilMs = 'lost', gUntil end
   elseif redis.call('EXISTS', X) == 1 or redis.call('EXISTS', C) == 1 or WAIT_UNKNOWN then
     state, untilMs = 'lost', now + LOSS_MS
-  elseif QUARANTINE_UNKNOWN and HOLD > 0 then
-    quarantine, untilMs, guardDirty = now + LOSS_MS, now + LOSS_MS, true
   end
 elseif tonumber(meta[2]) ~= redis.call('ZCARD', X) or (tonumber(meta[2]) > 0 and redis.call('EXISTS', C) == 0) or lostOwn() then
   state = 'lost'

@@ -14,8 +14,7 @@
 //   6 G guard hash: until, fence. Outlives the rest, so lost state is told from unused state.
 //   7.. the budget's own keys (RedisBudget.keys), e.g. a sliding window's admissions, refunds due.
 // ARGV: 1 op, 2 wake channel, 3 capacity, 4 ticket ttl ms, 5 key ttl ms, 6 guard ttl ms,
-//   7 unknownState '1' = wait / '0' = fresh / '2' = fresh, but nothing held is granted for
-//   LOSS_MS (lease budgets), 8 n = number of budget parameters, 9..8+n P[1..n],
+//   7 unknownState '1' = wait / '0' = fresh, 8 n = number of budget parameters, 9..8+n P[1..n],
 //   then the op's arguments from ARGV[A], A = 9 + n.
 // Ops: acquire(id, cost, wait 0|1, maxWaitMs|-1) -> status 1 admitted (value 'ms:fence'),
 //        0 not (try), 2 queued (value = arrival score), 3 provably later than maxWaitMs
@@ -71,8 +70,6 @@ local S, Q, W, C, X, G = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local op, channel = ARGV[1], ARGV[2]
 local CAP, TTL, KEYTTL, GUARDTTL = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local WAIT_UNKNOWN = ARGV[7] == '1'
--- The default for an instance's first call: rates start full, leases wait out LOSS_MS.
-local QUARANTINE_UNKNOWN = ARGV[7] == '2'
 local P, NP = {}, tonumber(ARGV[8])
 for i = 1, NP do P[i] = tonumber(ARGV[8 + i]) end
 local A = 9 + NP

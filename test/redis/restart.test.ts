@@ -80,7 +80,7 @@ describeRedis('Redis killed and restarted empty (no persistence)', () => {
     const redis = fromIoredis(client, { subscriber });
     const leaseMs = 900;
     const holder = new RedisSemaphore({ redis, name: 'restart-wait', capacity: 1, leaseMs, unknownState: 'fresh' });
-    // unknownState unset (the default): held capacity always waits out leaseMs when the server has no trace of the limiter.
+    // unknownState unset (the default): fresh for its first call, 'wait' once it has seen the limiter.
     const other = new RedisSemaphore({ redis, name: 'restart-wait', capacity: 1, leaseMs });
     const held = await holder.acquire();
     expect(await other.tryAcquire()).toBeUndefined(); // it has seen the state: a total loss from now on is a loss
