@@ -27,12 +27,18 @@ export interface RedisLimiterOptions {
   commandTimeoutMs?: number;
   /**
    * What to do when Redis has no trace at all of the limiter (a first use, an idle of more than
-   * seven days, or a total loss: FLUSHALL, a restart without persistence). `'wait'` assumes a
-   * loss: a semaphore admits nobody for `leaseMs`, a bucket starts empty. `'fresh'` starts at once
-   * as new (full), at the risk of admitting beyond the limit after a total loss. Unset (the
-   * default): `'fresh'` for this instance's first call, `'wait'` from then on, so a first use
-   * starts at once and a loss this instance lives through is never extra capacity. (A partial
-   * loss, the usual case with eviction, is detected whatever this says.)
+   * seven days, or a total loss: FLUSHALL, a restart without persistence, every key including the
+   * guard evicted). Nothing on the server tells these apart. `'wait'` always assumes a loss: held
+   * capacity (a semaphore's, a throttle's `concurrency`) is granted to nobody for `leaseMs` (plus
+   * `refundMs` for credits), rate budgets start spent (a bucket empty, a window full); the price is
+   * that wait on every first use of a name. `'fresh'` always starts at once as new (full). Unset
+   * (the default): `'fresh'` for this instance's first call, `'wait'` from then on, for every kind.
+   * So a first use starts at once, and a loss this instance lives through is never extra capacity.
+   * The risk left: after a total loss, an instance whose first call comes after it admits as new,
+   * while an old holder may still believe it holds until its next renewal fails (at most about one
+   * renewal period, `leaseMs / 3`, plus `commandTimeoutMs` later) or, cut off from Redis, until its
+   * validity ends. `'wait'` removes that risk.
+   * (A partial loss, the usual case with eviction, is detected whatever this says.)
    */
   unknownState?: 'wait' | 'fresh';
 }
@@ -86,7 +92,10 @@ export interface RedisGateConfig {
   channel: string;
   /** The script's arguments after the op, the same on every call. */
   args: string[];
-  /** `unknownState` unset: turn `args[UNKNOWN_ARG]` to wait after the first reply. */
+  /**
+   * `unknownState` unset: the first call goes out as `'fresh'`, and `args[UNKNOWN_ARG]` turns to
+   * `'wait'` after its reply, so from then on finding no trace of the limiter counts as a loss.
+   */
   waitOnceSeen: boolean;
 }
 

@@ -42,6 +42,10 @@ if op == 'acquire' then
   end
 elseif op == 'poll' then
   local got = {}
+  -- Every grant made before this call has a fence at or below this, every later one above it
+  -- (the server's clock in it too: after a total loss the fence restarts from that clock). A
+  -- ticket found queued here holds no grant of an earlier fence: a wake-up message for one is old.
+  local seen = math.max(fence, nowUs)
   for i = A, #ARGV, 3 do
     local id = ARGV[i]
     if redis.call('ZSCORE', Q, id) then
@@ -67,7 +71,7 @@ elseif op == 'poll' then
       end
     end
   end
-  reply = {0, table.concat(got, ',')}
+  reply = {0, num(seen) .. '|' .. table.concat(got, ',')}
 elseif op == 'cancel' then
   local id = ARGV[A]
   if redis.call('ZSCORE', Q, id) then

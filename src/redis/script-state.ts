@@ -43,7 +43,8 @@ local guardDirty = false
 -- be alive, S and X disagreeing, or the costs gone while grants exist: the state was lost (eviction,
 -- FLUSHALL, a restart, a failover). Then nothing is granted until every grant made before the loss
 -- has expired (lease budgets), or the budget restarts from what admits nobody (spent budgets).
--- With nothing at all (a first use, a long idle, or a total loss), unknownState decides.
+-- With nothing at all (a first use, more than a week idle, or a total loss: nothing tells them
+-- apart), unknownState decides: WAIT_UNKNOWN treats it as a loss, else the budget starts as new.
 local state = 'ok'
 if meta[1] == false then
   local g = redis.call('HMGET', G, 'until', 'fence')

@@ -18,8 +18,9 @@
 //   then the op's arguments from ARGV[A], A = 9 + n.
 // Ops: acquire(id, cost, wait 0|1, maxWaitMs|-1) -> status 1 admitted (value 'ms:fence'),
 //        0 not (try), 2 queued (value = arrival score), 3 provably later than maxWaitMs
-//      poll(id, cost, score, ...) -> value 'id:ms:fence,...' for the caller's granted tickets;
-//        refreshes the others' heartbeats and puts back, at their own score, tickets the server lost
+//      poll(id, cost, score, ...) -> value 'seen|id:ms:fence,...': the caller's granted tickets,
+//        and seen, a fence no earlier grant exceeds and every later one does; refreshes the
+//        others' heartbeats and puts back, at their own score, tickets the server lost
 //      cancel(id, cost, admitted 0|1, refundMs|'') -> gives back whatever id was queued for,
 //        granted or admitted; with refundMs, a held lease is *released* (budget's released())
 //      renew(lease, ...) -> value 'ms,ms,...' left on each lease, 0 for a lease gone

@@ -30,9 +30,11 @@ const noop = (): void => {};
  * gave a waiter that left (abort, deadline, close, a failed call). With leases, a grant is only
  * ever counted from the send time of a call the server had seen before it granted: the call whose
  * reply reported it, or, for a wake-up message, the waiter's last heartbeat found still queued (the
- * server counts the lease from its latest heartbeat, never an earlier one). A grant learned too
- * late to be sure is claimed with a poll instead, or given back, and the waiter goes on waiting in
- * its place.
+ * server counts the lease from its latest heartbeat, never an earlier one). A message is only
+ * that if its grant is newer than that heartbeat (its fence above what the heartbeat's reply
+ * reported) and newer than any grant given back: a late message for a grant already gone is
+ * never a permit. A grant learned too late to be sure is claimed with a poll instead, or given
+ * back, and the waiter goes on waiting in its place.
  *
  * @example
  * ```ts
@@ -141,6 +143,8 @@ export class TicketDesk<P> {
     if (validUntil <= systemClock.now()) {
       // Learned too late to be sure the lease is still held (a stall, a pause): never handed out.
       // Given back, and looked for again: a poll puts the ticket back at its own arrival score.
+      // A wake-up message for this grant may still be on its way: it is old from now on.
+      w.seenFence = Math.max(w.seenFence, grant.fence);
       w.early = undefined;
       this.#cancel(w.ticket, w.cost, false);
       if (w.placed) void this.#loop.poll();
@@ -184,10 +188,14 @@ export class TicketDesk<P> {
       // Without leases there is nothing to be valid for: the message is the grant.
       if (!this.#lease) this.#granted(grant.ticket, grant, systemClock.now());
       else if (!w.placed) w.hinted = true;
-      else if (grant.hold !== undefined && validityEnd(w.confirmedAt, grant.hold) > systemClock.now()) {
-        // Counted from the last heartbeat known to precede the grant: a hand-off without a claim.
+      else if (grant.fence > w.seenFence && grant.hold !== undefined && validityEnd(w.confirmedAt, grant.hold) > systemClock.now()) {
+        // Newer than the last heartbeat found queued, so counted from it: a hand-off without a claim.
         this.#admit(w, { ticket: grant.ticket, ms: grant.hold, fence: grant.fence }, w.confirmedAt);
-      } else claim = true;
+      } else {
+        // Too old to count from that heartbeat, or a grant already gone (given back, expired
+        // unclaimed) whose message came late: only a poll can tell what the server holds now.
+        claim = true;
+      }
     }
     if (claim) void this.#loop.poll();
     this.#loop.hint(head, delay);

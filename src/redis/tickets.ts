@@ -16,8 +16,18 @@ export class Ticket {
   placed = false;
   /** Its arrival score, sent with each poll so a server that lost its queue puts it back in place. */
   score = '';
-  /** The local instant of the last call the server answered about it (its heartbeat). */
+  /**
+   * The send time of its last heartbeat (acquire or poll) whose reply found it still queued: the
+   * server counts a queued ticket's lease from its latest heartbeat, so never earlier than this.
+   * A poll that found it granted refreshed nothing, so it leaves this alone.
+   */
   confirmedAt = 0;
+  /**
+   * No grant to it with a fence at or below this is held for it any more: one it gave back, or
+   * one older than a heartbeat that found it queued (the poll reports the fence then). A wake-up
+   * message that arrives late for such a grant is never taken as a grant.
+   */
+  seenFence = 0;
   /** Granted before its acquire reply came back: the grant and the send time of the call that learned it. */
   early: { grant: Grant; sentAt: number } | undefined = undefined;
   /** A wake-up message said it was granted, before it was placed: claim it once placed. */

@@ -96,9 +96,17 @@ export class WakeLoop {
     this.#pollAt = sentAt + this.#pollMs;
     try {
       const reply = await this.#host.call('poll', batch.flatMap((w) => [w.ticket, String(w.cost), w.score]));
-      for (const w of batch) if (w.queued) w.confirmedAt = sentAt;
-      for (const entry of reply.value === '' ? [] : reply.value.split(',')) {
-        const [ticket = '', ms = '0', fence = '0'] = entry.split(':');
+      const [seen = '0', list = ''] = reply.value.split('|');
+      const grants = list === '' ? [] : list.split(',').map((entry) => entry.split(':'));
+      const granted = new Set(grants.map(([ticket]) => ticket));
+      for (const w of batch) {
+        // Only a ticket the server found queued (or put back) had its heartbeat refreshed; one it
+        // found granted keeps the lease counted from an earlier heartbeat.
+        if (!w.queued || granted.has(w.ticket)) continue;
+        w.confirmedAt = sentAt;
+        w.seenFence = Math.max(w.seenFence, Number(seen));
+      }
+      for (const [ticket = '', ms = '0', fence = '0'] of grants) {
         this.#host.granted(ticket, { ticket, ms: Number(ms), fence: Number(fence) }, sentAt);
       }
     } catch (error) {

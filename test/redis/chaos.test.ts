@@ -4,7 +4,7 @@
 // those beliefs add up to more than the capacity.
 import { afterEach, expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
-import { hr, fencesIncrease, type Life, maxHeld, StallProxy, Worker } from './chaos.js';
+import { hr, fencesIncrease, type Life, maxHeld, StallProxy, Worker, type WorkerEvent } from './chaos.js';
 import { sleep, uniqueName, useRedis } from './helpers.js';
 
 const describeRedis = requires('redis-server', commandExists('redis-server'), 'apt-get install redis-server');
@@ -165,21 +165,97 @@ describeRedis('RedisSemaphore across processes under pauses, stalls and kills', 
     const name = uniqueName('kill-queued');
     const [k, b] = await Promise.all([start('killed', { name, capacity: 1 }), start('survivor', { name, capacity: 1 })]);
     k.send({ cmd: 'acquire', tag: 'k0' });
-    await k.on('admitted', 'k0');
+    const k0 = await k.on('admitted', 'k0');
+    const dead = `${k0.lease!.split('.')[0]}.`;
     for (const tag of ['k1', 'k2', 'k3']) k.send({ cmd: 'acquire', tag });
     await until(async () => (await queued(name)) === 3);
     b.send({ cmd: 'acquire', tag: 'b' });
     await until(async () => (await queued(name)) === 4);
     await k.kill();
     const killedAt = hr();
-    const admitted = await b.on('admitted', 'b', 5_000);
+    const serverNow = async () => ((t) => Number(t[0]) * 1000 + Number(t[1]) / 1000)(await ctx.client.time());
+    // The dead process was last heard from before this instant on the server's clock.
+    const lastHeard = await serverNow();
+    // Watched from outside while it happens, not only at the end: no lease of the dead process
+    // (its held one, or one granted to a queued ticket) ever runs past leaseMs after it was last
+    // heard from, and once that is over nothing of it is left, queued or granted.
+    let admittedB: WorkerEvent | undefined;
+    void b.on('admitted', 'b', 5_000).then((e) => (admittedB = e), () => {});
+    let samples = 0;
+    for (let done = false; !done; await sleep(5)) {
+      const [grants, tickets, now] = await Promise.all([
+        ctx.client.zrange(`tollgate:semaphore:{${name}}:x`, '0', '-1', 'WITHSCORES'),
+        ctx.client.zrange(`tollgate:semaphore:{${name}}:q`, '0', '-1'),
+        serverNow(),
+      ]);
+      samples++;
+      for (let i = 0; i < grants.length; i += 2) {
+        if (!grants[i]!.startsWith(dead)) continue;
+        expect(Number(grants[i + 1])).toBeLessThanOrEqual(lastHeard + L + 20);
+        expect(now).toBeLessThan(lastHeard + L + 20 + 300); // dropped by the next call after it (a poll of b's)
+      }
+      if (now > lastHeard + L + 20 + 300) expect(tickets.filter((t) => t.startsWith(dead))).toEqual([]);
+      done = admittedB !== undefined && now > lastHeard + L + 400;
+    }
+    expect(samples).toBeGreaterThan(20);
     // The lease and every queued ticket end at most leaseMs after the dead process was last
     // heard from; the survivor notices within one poll (200 ms).
-    expect(admitted.at! - killedAt).toBeLessThan(L + 350);
-    measured('SIGKILL with 3 queued tickets: survivor admitted after the kill', admitted.at! - killedAt);
+    expect(admittedB!.at! - killedAt).toBeLessThan(L + 350);
+    measured('SIGKILL with 3 queued tickets: survivor admitted after the kill', admittedB!.at! - killedAt);
     expect(await queued(name)).toBe(0);
     const grants = await ctx.client.zrange(`tollgate:semaphore:{${name}}:x`, '0', '-1');
     expect(grants).toHaveLength(1);
+    expect(grants[0]!.startsWith(dead)).toBe(false);
+    // The dead process believed it held k0 until it died.
+    const all = [...(await lives(b)), { tag: 'k0', cost: 1, fence: k0.fence!, start: k0.at!, end: killedAt }];
+    expect(maxHeld(all)).toBe(1);
+    expect(fencesIncrease(all)).toBe(true);
+  });
+
+  it("a waiter whose subscriber connection stalls longer than its command connection: the late wake-up message for a grant that ran out meanwhile admits nobody", async () => {
+    const name = uniqueName('stall-sub');
+    proxy = await StallProxy.start(ctx.server.port);
+    const subProxy = await StallProxy.start(ctx.server.port);
+    try {
+      const [a, w, b] = await Promise.all([
+        start('holder', { name, capacity: 1 }),
+        // Its calls are slow, not lost, during the stall: the poll out then is answered after it.
+        start('cut-off', { name, capacity: 1, port: proxy.port, subscriberPort: subProxy.port, commandTimeoutMs: 3 * L }),
+        start('next', { name, capacity: 1 }),
+      ]);
+      a.send({ cmd: 'acquire', tag: 'a' });
+      await a.on('admitted', 'a');
+      w.send({ cmd: 'acquire', tag: 'w' });
+      await until(async () => (await queued(name)) === 1);
+      b.send({ cmd: 'acquire', tag: 'b', holdMs: 300 });
+      await until(async () => (await queued(name)) === 2);
+      proxy.stall();
+      subProxy.stall();
+      a.send({ cmd: 'release', tag: 'a' }); // granted to w, whose poll and wake-up are both held up
+      await until(async () => (await ctx.client.zcard(`tollgate:semaphore:{${name}}:x`)) === 1 && (await queued(name)) === 1);
+      const [, expiry] = await ctx.client.zrange(`tollgate:semaphore:{${name}}:x`, '0', '-1', 'WITHSCORES');
+      const t = await ctx.client.time();
+      const left = Number(expiry) - (Number(t[0]) * 1000 + Number(t[1]) / 1000);
+      await sleep(left + 30);
+      // w's grant has run out: the poll w sent during the stall now reaches the server, which
+      // grants b and puts w back in the queue with a heartbeat sent less than leaseMs ago; the
+      // message granting the expired lease follows.
+      proxy.resume();
+      await sleep(50);
+      subProxy.resume();
+      const admittedB = await b.on('admitted', 'b', 5_000);
+      await sleep(100);
+      expect(w.events.some((e) => e.ev === 'admitted' && e.at! < admittedB.at! + 300)).toBe(false);
+      const admittedW = await w.on('admitted', 'w', 5_000); // after b released
+      const releasedB = await b.on('released', 'b');
+      expect(admittedW.at!).toBeGreaterThanOrEqual(releasedB.at!);
+      expect(admittedW.fence!).toBeGreaterThan(admittedB.fence!);
+      const all = await lives(a, w, b);
+      expect(maxHeld(all)).toBe(1);
+      expect(fencesIncrease(all)).toBe(true);
+    } finally {
+      await subProxy.stop();
+    }
   });
 
   it('RedisCreditSemaphore across processes: a release comes back refundMs later in another process; a killed holder\'s credits come back within leaseMs', async () => {

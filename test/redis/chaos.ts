@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { RedisPermit } from '../../src/redis/index.js';
 
 const workerPath = fileURLToPath(new URL('./workers/chaos-worker.ts', import.meta.url));
 
@@ -15,6 +16,7 @@ export interface WorkerEvent {
   after?: number;
   fence?: number;
   validUntil?: number;
+  lease?: string;
   code?: string;
   error?: { name: string; code?: string; message: string; timedOut?: boolean };
   lives?: Life[];
@@ -100,6 +102,50 @@ export function maxHeld(lives: Life[]): number {
   let max = 0;
   for (const [, delta] of points) max = Math.max(max, (level += delta));
   return max;
+}
+
+/**
+ * The same check for permits of this process: each permit's belief interval (admitted until
+ * released, lost, or past its validity), on this process's clock. `close()` ends the open ones now.
+ */
+export function observer() {
+  const lives: Life[] = [];
+  const watch = (permit: RedisPermit): RedisPermit => {
+    const life: Life = { tag: permit.lease, cost: permit.cost, fence: permit.fencingToken, start: performance.now(), end: Infinity };
+    lives.push(life);
+    const end = () => (life.end = Math.min(life.end, performance.now(), permit.validUntil));
+    permit.signal.addEventListener('abort', end);
+    const release = permit.release.bind(permit);
+    const dispose = permit[Symbol.asyncDispose].bind(permit);
+    permit.release = () => {
+      end();
+      release();
+    };
+    permit[Symbol.asyncDispose] = () => {
+      end();
+      return dispose();
+    };
+    return permit;
+  };
+  const close = () => lives.map((l) => (l.end === Infinity ? { ...l, end: performance.now() } : l));
+  return { watch, close, lives };
+}
+
+/** How long, in all, the beliefs in `lives` added up to more than `capacity`. */
+export function overCapacityMs(lives: Life[], capacity: number): number {
+  const points: Array<[number, number]> = [];
+  for (const l of lives) if (l.end > l.start) points.push([l.start, l.cost], [l.end, -l.cost]);
+  points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let level = 0;
+  let total = 0;
+  let since = 0;
+  for (const [at, delta] of points) {
+    const before = level;
+    level += delta;
+    if (before <= capacity && level > capacity) since = at;
+    else if (before > capacity && level <= capacity) total += at - since;
+  }
+  return total;
 }
 
 /** With capacity 1, permits in the order they were held carry strictly increasing fencing tokens. */

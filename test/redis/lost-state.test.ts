@@ -5,31 +5,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
-import { fromIoredis, RedisCreditSemaphore, type RedisPermit, RedisSemaphore, RedisSlidingWindow, RedisTokenBucket } from '../../src/redis/index.js';
-import { type Life, maxHeld } from './chaos.js';
+import { fromIoredis, RedisCreditSemaphore, RedisLeakyBucket, RedisSemaphore, RedisSlidingWindow, RedisThrottle, RedisTokenBucket } from '../../src/redis/index.js';
+import { maxHeld, observer, overCapacityMs } from './chaos.js';
 import { sleep, uniqueName, useRedis } from './helpers.js';
 import { RedisServer } from './server.js';
 
 const describeRedis = requires('redis-server', commandExists('redis-server'), 'apt-get install redis-server');
 const L = 600;
-
-/** Belief intervals of permits, on this process's clock. */
-function observer() {
-  const lives: Life[] = [];
-  const watch = (permit: RedisPermit): RedisPermit => {
-    const life: Life = { tag: permit.lease, cost: permit.cost, fence: permit.fencingToken, start: performance.now(), end: Infinity };
-    lives.push(life);
-    permit.signal.addEventListener('abort', () => (life.end = Math.min(life.end, performance.now(), permit.validUntil)));
-    const release = permit.release.bind(permit);
-    permit.release = () => {
-      life.end = Math.min(life.end, performance.now(), permit.validUntil);
-      release();
-    };
-    return permit;
-  };
-  const close = () => lives.map((l) => (l.end === Infinity ? { ...l, end: performance.now() } : l));
-  return { watch, close };
-}
 
 describeRedis('RedisSemaphore: keys lost while a holder holds', () => {
   const ctx = useRedis();
@@ -71,33 +53,129 @@ describeRedis('RedisSemaphore: keys lost while a holder holds', () => {
     expect(await b.tryAcquire(2)).toBeDefined();
   });
 
-  it('every key gone (as after FLUSHALL or a restart): by default nobody is admitted for leaseMs; the holder is told', async () => {
+  it('every key gone (as after FLUSHALL or a restart), unknownState unset: an instance that saw the limiter before the loss admits nobody for leaseMs, the observer sees no second holder; the holder is told', async () => {
     const name = uniqueName('lost-all');
-    const [a] = pair(name);
-    const [, b] = pair(name, 'wait');
+    // Both unset. The holder's renewal may come first after the loss: it counts it as a loss too.
+    const a = new RedisSemaphore({ redis: ctx.connect(), name, capacity: 2, leaseMs: L });
+    const b = new RedisSemaphore({ redis: ctx.connect(), name, capacity: 2, leaseMs: L });
     const o = observer();
     const held = o.watch(await a.acquire(2));
+    expect(await b.tryAcquire(1)).toBeUndefined(); // b has seen the limiter: finding nothing from now on is a loss
     await ctx.client.del(...a.keys);
     const t0 = performance.now();
-    const next = o.watch(await b.acquire(1, { maxWaitMs: 5_000 }));
+    const next = o.watch(await b.acquire(2, { maxWaitMs: 5_000 }));
     expect(performance.now() - t0).toBeGreaterThanOrEqual(L - 20);
     expect(held.lost).toBe(true);
     expect(next.fencingToken).toBeGreaterThan(held.fencingToken); // from the server's clock: still increasing
     next.release();
-    expect(maxHeld(o.close())).toBeLessThanOrEqual(2);
+    const lives = o.close();
+    expect(maxHeld(lives)).toBe(2);
+    expect(overCapacityMs(lives, 2)).toBe(0);
+    a.close();
+    b.close();
   });
 
-  it("every key gone with unknownState 'fresh': admitted at once (the documented risk), and the holder is told at its next renewal", async () => {
+  it("every key gone, unknownState unset: a new instance (its first call after the loss) admits as new, overlapping the old holder only until that holder's next renewal; with 'wait' a new instance waits leaseMs and nothing overlaps", async () => {
+    // The exception the default leaves: the new instance cannot tell the loss from a first use.
+    const name = uniqueName('lost-all-new');
+    // 'fresh' for the holder only so that its renewal, should it come between the deletion and
+    // the new instance's first call, does not quarantine the limiter (it would as unset).
+    const a = new RedisSemaphore({ redis: ctx.connect(), name, capacity: 2, leaseMs: L, unknownState: 'fresh' });
+    const o = observer();
+    const held = o.watch(await a.acquire(2));
+    const lostAt = new Promise<number>((resolve) => held.signal.addEventListener('abort', () => resolve(performance.now())));
+    await ctx.client.del(...a.keys);
+    const c = new RedisSemaphore({ redis: ctx.connect(), name, capacity: 2, leaseMs: L }); // unset, never called before
+    const t0 = performance.now();
+    const next = o.watch(await c.acquire(2, { maxWaitMs: 5_000 }));
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect((await lostAt) - t0).toBeLessThan(L / 3 + 150);
+    expect(next.fencingToken).toBeGreaterThan(held.fencingToken);
+    next.release();
+    // Measured from outside: two holders of both slots, for no longer than it took the old
+    // holder's renewal to find its lease gone.
+    const lives = o.close();
+    expect(maxHeld(lives)).toBe(4);
+    expect(overCapacityMs(lives, 2)).toBeGreaterThan(0);
+    expect(overCapacityMs(lives, 2)).toBeLessThan(L / 3 + 150);
+
+    // The same loss with unknownState: 'wait' in the new instance: no overlap at all. (The holder
+    // unset: its renewal, if it comes first, counts the loss as a loss as well.)
+    const name2 = uniqueName('lost-all-new-wait');
+    const a2 = new RedisSemaphore({ redis: ctx.connect(), name: name2, capacity: 2, leaseMs: L });
+    const o2 = observer();
+    const held2 = o2.watch(await a2.acquire(2));
+    await ctx.client.del(...a2.keys);
+    const d = new RedisSemaphore({ redis: ctx.connect(), name: name2, capacity: 2, leaseMs: L, unknownState: 'wait' });
+    const t1 = performance.now();
+    expect(await d.tryAcquire(1)).toBeUndefined();
+    const next2 = o2.watch(await d.acquire(2, { maxWaitMs: 5_000 }));
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(L - 20);
+    expect(held2.lost).toBe(true);
+    next2.release();
+    const lives2 = o2.close();
+    expect(maxHeld(lives2)).toBe(2);
+    expect(overCapacityMs(lives2, 2)).toBe(0);
+    for (const l of [a, c, a2, d]) l.close();
+  });
+
+  it("every key gone with unknownState 'fresh': admitted at once (the documented risk), two holders until the holder's next renewal tells it", async () => {
     const name = uniqueName('lost-all-fresh');
     const [a, b] = pair(name, 'fresh');
-    const held = await a.acquire(2);
+    const o = observer();
+    const held = o.watch(await a.acquire(2));
     const lostAt = new Promise<number>((resolve) => held.signal.addEventListener('abort', () => resolve(performance.now())));
     await ctx.client.del(...a.keys);
     const t0 = performance.now();
-    const next = await b.acquire(2, { maxWaitMs: 5_000 });
+    const next = o.watch(await b.acquire(2, { maxWaitMs: 5_000 }));
     expect(performance.now() - t0).toBeLessThan(100);
     expect((await lostAt) - t0).toBeLessThan(L / 3 + 150);
     next.release();
+    // The observer sees the risk 'fresh' takes: both believed they held the two slots, for no
+    // longer than it took the old holder's renewal to find its lease gone.
+    const lives = o.close();
+    expect(maxHeld(lives)).toBe(4);
+    expect(overCapacityMs(lives, 2)).toBeGreaterThan(0);
+    expect(overCapacityMs(lives, 2)).toBeLessThan(L / 3 + 150);
+  });
+
+  it("nothing on the server (a first use), unknownState unset: every kind admits at once (semaphore, credit semaphore, token, leaky, sliding, a throttle's rates and its concurrency); with 'wait', held capacity waits leaseMs", async () => {
+    const t0 = performance.now();
+    const sem = new RedisSemaphore({ redis: ctx.connect(), name: uniqueName('first-sem'), capacity: 1, leaseMs: L });
+    const first = await sem.tryAcquire();
+    expect(first).toBeDefined();
+    expect(await sem.tryAcquire()).toBeUndefined(); // the one slot is held
+    first!.release();
+    const credits = new RedisCreditSemaphore({ redis: ctx.connect(), name: uniqueName('first-credits'), capacity: 2, leaseMs: L, refundMs: 100 });
+    const paid = await credits.tryAcquire(2);
+    expect(paid).toBeDefined();
+    paid!.release();
+    const bucket = new RedisTokenBucket({ redis: ctx.connect(), name: uniqueName('first-bucket'), capacity: 3, refillIntervalMs: 60_000 });
+    for (let i = 0; i < 3; i++) expect(await bucket.tryAcquire()).toBeDefined();
+    expect(await bucket.tryAcquire()).toBeUndefined();
+    const leaky = new RedisLeakyBucket({ redis: ctx.connect(), name: uniqueName('first-leaky'), maxRate: 2, periodMs: 60_000 });
+    expect(await leaky.tryAcquire(2)).toBeDefined();
+    const window = new RedisSlidingWindow({ redis: ctx.connect(), name: uniqueName('first-window'), limit: 2, windowMs: 60_000 });
+    expect(await window.tryAcquire(2)).toBeDefined();
+    const rate = new RedisThrottle({ redis: ctx.connect(), name: uniqueName('first-rate'), rate: 2, periodMs: 60_000 });
+    expect(await rate.tryAcquire(2)).toBeDefined();
+    const throttle = new RedisThrottle({ redis: ctx.connect(), name: uniqueName('first-conc'), rate: 2, periodMs: 60_000, concurrency: 1, leaseMs: L });
+    const slot = await throttle.acquire(1, { maxWaitMs: 5_000 });
+    expect(await throttle.tryAcquire(1)).toBeUndefined(); // the slot is held; the rate had room
+    slot.release();
+    expect(performance.now() - t0).toBeLessThan(L); // nobody waited out a lease
+    // unknownState 'wait': a first use is taken for a loss, so held capacity waits leaseMs.
+    const wait = new RedisSemaphore({ redis: ctx.connect(), name: uniqueName('first-wait'), capacity: 1, leaseMs: L, unknownState: 'wait' });
+    const t1 = performance.now();
+    expect(await wait.tryAcquire()).toBeUndefined();
+    (await wait.acquire(1, { maxWaitMs: 5_000 })).release();
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(L - 40);
+    // A name used before and idle since, even with 'wait': its guard says nothing can be held, so no wait.
+    const again = new RedisSemaphore({ redis: ctx.connect(), name: sem.name, capacity: 1, leaseMs: L, unknownState: 'wait' });
+    await ctx.client.del(...sem.keys.filter((_, i) => i !== 5));
+    await sleep(L);
+    expect(await again.tryAcquire()).toBeDefined();
+    for (const l of [sem, credits, bucket, leaky, window, rate, throttle, wait, again]) l.close();
   });
 
   it("a credit semaphore's refunds key deleted: the credits still due are never handed out early", async () => {

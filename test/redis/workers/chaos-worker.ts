@@ -8,6 +8,8 @@ import { fromIoredis, fromNodeRedis, RedisCreditSemaphore, RedisSemaphore, type 
 
 interface Config {
   port: number;
+  /** The subscriber connection's port, when it goes through its own proxy; default `port`. */
+  subscriberPort?: number;
   name: string;
   capacity: number;
   leaseMs: number;
@@ -39,7 +41,7 @@ async function connect(): Promise<RedisScriptClient> {
   }
   // Default ioredis options on purpose: the library must hold whatever the client does.
   const client = new Redis(config.port, '127.0.0.1');
-  const subscriber = client.duplicate();
+  const subscriber = config.subscriberPort === undefined ? client.duplicate() : new Redis(config.subscriberPort, '127.0.0.1');
   for (const c of [client, subscriber]) c.on('error', () => {});
   return fromIoredis(client, { subscriber });
 }
@@ -80,7 +82,7 @@ function track(tag: string, permit: RedisPermit): Life {
     life.end ??= Math.min(life.lostAt, permit.validUntil + offset);
     send({ ev: 'lost', tag, at: life.lostAt, validUntil: permit.validUntil + offset, code: (permit.signal.reason as { code?: string }).code });
   });
-  send({ ev: 'admitted', tag, at: life.start, fence: permit.fencingToken, validUntil: permit.validUntil + offset });
+  send({ ev: 'admitted', tag, at: life.start, fence: permit.fencingToken, validUntil: permit.validUntil + offset, lease: permit.lease });
   return life;
 }
 
