@@ -1,10 +1,17 @@
-import { Lane } from './lane.js';
+import type { Lane } from './lane.js';
+import { LaneTree } from './lane-tree.js';
 import type { Waiter } from './waiter.js';
 
 /**
  * Every queued waiter of a limiter, in queue order: higher priority first, then arrival. One
- * {@link Lane} per priority in use, kept sorted (P lanes: the head is O(1), a first-fit search
- * O(P log n); P is the number of distinct priorities queued, 1 unless priorities are used).
+ * {@link Lane} per priority in use, in a {@link LaneTree} keyed by priority. With n waiters and P
+ * distinct priorities queued (1 unless priorities are used; P ≤ n), every operation is
+ * O(log P + log n), whatever P (expected over the tree's random ranks; a new priority and a lane's
+ * emptying amortized): the head is O(1) (the first lane holding waiters is kept), a waiter of the
+ * head's priority joins in amortized O(1) without touching the tree, a first-fit search is one
+ * descent of the tree then one of a lane, the fewest units needed and the oldest waiter are the
+ * tree's minima (O(1) to read, O(log P) to keep), and `lowest` is one descent. `list` and `drain`
+ * are O(n + P).
  *
  * The admission choice is made here (`candidate`): the head in fifo, the first waiter that fits
  * in opportunistic mode, and the oldest waiter once it has been passed `maxBypass` times.
@@ -25,7 +32,9 @@ import type { Waiter } from './waiter.js';
 export class WaiterQueue {
   readonly #opportunistic: boolean;
   #maxBypass: number;
-  #lanes: Lane[] = [];
+  readonly #lanes: LaneTree;
+  /** The first lane in queue order that holds a waiter. */
+  #first: Lane | undefined = undefined;
   #size = 0;
   /** Arrival numbers of admitted waiters younger than the oldest queued one (only with a finite `maxBypass`). */
   #overtakers: number[] = [];
@@ -34,6 +43,7 @@ export class WaiterQueue {
   constructor(o: { opportunistic: boolean; maxBypass: number }) {
     this.#opportunistic = o.opportunistic;
     this.#maxBypass = o.maxBypass;
+    this.#lanes = new LaneTree(o.opportunistic);
   }
 
   get size(): number {
@@ -60,12 +70,12 @@ export class WaiterQueue {
 
   /** The first waiter in queue order. */
   head(): Waiter | undefined {
-    return this.#lanes[0]?.head();
+    return this.#first?.head();
   }
 
   /** The oldest waiter of the lowest priority (who `'drop-oldest'` drops). */
   lowest(): Waiter | undefined {
-    return this.#lanes[this.#lanes.length - 1]?.head();
+    return this.#lanes.lastLive()?.head();
   }
 
   /** The waiter the next admission must be, given `free` units, or undefined when none can be paid. */
@@ -73,32 +83,27 @@ export class WaiterQueue {
     if (this.#size === 0) return undefined;
     let waiter: Waiter | undefined;
     if (this.blocked) waiter = this.#oldestWaiter();
-    else if (!this.#opportunistic) waiter = this.#lanes[0]!.head();
-    else {
-      for (const lane of this.#lanes) if ((waiter = lane.firstFit(free)) !== undefined) return waiter;
-      return undefined;
-    }
+    else if (!this.#opportunistic) waiter = this.#first!.head();
+    else return this.#lanes.firstFit(free)?.firstFit(free);
     return waiter !== undefined && waiter.units <= free ? waiter : undefined;
   }
 
   /** The fewest units any admissible waiter needs: the wake-up instant is when that fits. */
   neededUnits(): number {
     if (this.blocked) return this.#oldestWaiter()!.units;
-    if (!this.#opportunistic) return this.#lanes[0]!.head()!.units;
-    let units = Infinity;
-    for (const lane of this.#lanes) units = Math.min(units, lane.minUnits());
-    return units;
+    if (!this.#opportunistic) return this.#first!.head()!.units;
+    return this.#lanes.fewestUnits();
   }
 
   /** Queues `waiter`; true when it became the head (it must be considered at once). */
   push(waiter: Waiter): boolean {
-    const lanes = this.#lanes;
-    let lane = lanes[0];
-    if (lane === undefined || lane.priority !== waiter.priority) lane = this.#laneFor(waiter.priority);
+    const lane = this.#first;
+    if (lane === undefined || lane.priority !== waiter.priority) return this.#pushBehind(waiter);
+    // Behind the head in its own lane: the oldest is unchanged, the fewest units may drop.
     lane.push(waiter);
     this.#size++;
-    if (this.#size === 1) this.#oldest = waiter;
-    return lane === lanes[0] && lane.size === 1;
+    if (this.#opportunistic && waiter.units < lane.fitBelow) this.#lanes.refresh(lane);
+    return false;
   }
 
   /** The waiter leaves without being admitted (abort, timeout, drop, clear). */
@@ -115,56 +120,65 @@ export class WaiterQueue {
   /** Every waiter, in queue order (the queue is unchanged). */
   list(): Waiter[] {
     const out: Waiter[] = [];
-    for (const lane of this.#lanes) lane.forEach((waiter) => out.push(waiter));
+    this.#lanes.forEachLive((lane) => lane.forEach((waiter) => out.push(waiter)));
     return out;
   }
 
   /** Removes and returns every waiter, in queue order. */
   drain(): Waiter[] {
     const out: Waiter[] = [];
-    for (const lane of this.#lanes) lane.drainInto(out);
-    this.#lanes = [];
-    this.#size = 0;
-    this.#overtakers = [];
-    this.#oldest = undefined;
+    this.#lanes.forEachLive((lane) => lane.drainInto(out));
+    this.#emptied();
     return out;
+  }
+
+  /** Into another priority's lane than the head's, or into an empty queue. */
+  #pushBehind(waiter: Waiter): boolean {
+    const lane = this.#lanes.laneFor(waiter.priority);
+    if (lane.size === 0) this.#lanes.filled();
+    lane.push(waiter);
+    if (++this.#size === 1) this.#oldest = waiter;
+    this.#lanes.refresh(lane);
+    const first = this.#first;
+    if (first !== undefined && first.priority > lane.priority) return false;
+    this.#first = lane;
+    return true;
   }
 
   #vacate(waiter: Waiter): void {
     const lane = waiter.lane as Lane;
+    // The minima on the lane's path change only if the leaver was its subtree's oldest or lightest.
+    const changes = waiter === lane.oldestBelow || (this.#opportunistic && waiter.units <= lane.fitBelow);
     lane.remove(waiter);
     waiter.lane = undefined;
-    this.#size--;
-    if (lane.size === 0) this.#lanes.splice(this.#lanes.indexOf(lane), 1);
+    if (--this.#size === 0) return this.#emptied();
+    if (changes) this.#lanes.refresh(lane);
+    if (lane.size === 0) {
+      this.#lanes.emptied();
+      if (lane === this.#first) this.#first = this.#lanes.firstLive();
+    }
     if (waiter === this.#oldest) {
       this.#oldest = undefined;
-      if (this.#size === 0) this.#overtakers.length = 0;
-      else if (this.#maxBypass !== Infinity) {
+      if (this.#maxBypass !== Infinity) {
         const oldest = this.#oldestWaiter()!;
         while (this.#overtakers.length > 0 && this.#overtakers[0]! < oldest.seq) heapPop(this.#overtakers);
       }
     }
   }
 
-  /** The oldest queued waiter: one of the lanes' heads. */
-  #oldestWaiter(): Waiter | undefined {
-    if (this.#oldest !== undefined || this.#size === 0) return this.#oldest;
-    let oldest: Waiter | undefined;
-    for (const lane of this.#lanes) {
-      const head = lane.head()!;
-      if (oldest === undefined || head.seq < oldest.seq) oldest = head;
-    }
-    return (this.#oldest = oldest);
+  /** Nobody waits: the lanes go too (an idle limiter keeps none), and so does the bypass count. */
+  #emptied(): void {
+    this.#lanes.clear();
+    this.#first = undefined;
+    this.#size = 0;
+    this.#overtakers.length = 0;
+    this.#oldest = undefined;
   }
 
-  #laneFor(priority: number): Lane {
-    const lanes = this.#lanes;
-    let i = 0;
-    while (i < lanes.length && lanes[i]!.priority > priority) i++;
-    if (lanes[i]?.priority === priority) return lanes[i]!;
-    const lane = new Lane(priority, this.#opportunistic);
-    lanes.splice(i, 0, lane);
-    return lane;
+  /** The oldest queued waiter: the tree's minimum. */
+  #oldestWaiter(): Waiter | undefined {
+    if (this.#oldest !== undefined || this.#size === 0) return this.#oldest;
+    return (this.#oldest = this.#lanes.oldest());
   }
 }
 
