@@ -25,6 +25,12 @@ export interface Entry {
  */
 export function readAcquireOptions(options: unknown, defaults: Entry, perCallRefund: boolean): Entry {
   const o = checkObject('options', options) as CallOptions;
+  // Only a priority, the usual shape once priorities are in use: nothing else to check, and the
+  // shared defaults for priority 0 (each call with options would otherwise build an entry).
+  if (o.signal === undefined && o.maxWaitMs === undefined && o.id === undefined && o.refundMs === undefined) {
+    if (o.priority === undefined || o.priority === 0) return defaults;
+    return { signal: undefined, maxWaitMs: defaults.maxWaitMs, id: undefined, refundMs: defaults.refundMs, priority: checkPriority(o.priority) };
+  }
   const signal = checkSignal(o.signal);
   const entry: Entry = {
     signal,
