@@ -56,6 +56,11 @@ export class Lane {
     if (pos === this.#head) while (this.#slots[this.#head] === undefined) this.#head++;
   }
 
+  /** A queued waiter's `units` changed (a new quantum): the cost tree follows. */
+  rekeyed(waiter: Waiter): void {
+    if (this.#tree !== undefined) this.#setUnits(waiter.pos, waiter.units);
+  }
+
   /** The first waiter in arrival order of at most `limit` units (cost tree only). */
   firstFit(limit: number): Waiter | undefined {
     const tree = this.#tree!;

@@ -112,6 +112,12 @@ export class WaiterQueue {
     this.#vacate(waiter);
   }
 
+  /** A queued waiter's cost in the units of a new quantum; its place is unchanged. */
+  rekey(waiter: Waiter, units: number): void {
+    waiter.units = units;
+    (waiter.lane as Lane).rekeyed(waiter);
+  }
+
   /** Every waiter, in queue order (the queue is unchanged). */
   list(): Waiter[] {
     const out: Waiter[] = [];
