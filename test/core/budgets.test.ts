@@ -447,7 +447,7 @@ describe('ServerCap', () => {
     const cap = new ServerCap();
     expect(cap.available(0)).toBe(Infinity);
     expect(cap.isFull(0)).toBe(true);
-    cap.report(3, 1_000, 0);
+    cap.report(3, 1_000, 0, 1);
     expect(cap.resetAt).toBe(1_000);
     expect(cap.available(0)).toBe(3);
     expect(cap.isFull(999)).toBe(false);
@@ -464,11 +464,11 @@ describe('ServerCap', () => {
 
   it('a newer report replaces the older; one whose reset has passed clears it', () => {
     const cap = new ServerCap();
-    cap.report(3, 1_000, 0);
-    cap.report(10, 500, 100);
+    cap.report(3, 1_000, 0, 1);
+    cap.report(10, 500, 100, 1);
     expect(cap.available(100)).toBe(10);
     expect(cap.available(500)).toBe(Infinity);
-    cap.report(1, 900, 900);
+    cap.report(1, 900, 900, 1);
     expect(cap.available(900)).toBe(Infinity);
     expect(cap.resetAt).toBe(-Infinity);
   });
