@@ -3,7 +3,8 @@
  * leaves exactly what taking 0.2 leaves. The quantum is 1e-9 of a cost unit, or for capacities
  * above 2^50 × 1e-9 (about 1.1e6) the smallest power of ten that keeps `capacity / quantum <= 2^50`
  * (every sum a budget keeps is at most its capacity, so every sum is an exact integer, and every
- * whole number of units reads back exactly as a cost).
+ * whole number of units reads back exactly as a cost). An `update` to a size the quantum cannot
+ * span moves a limiter to a coarser one (`Gate.rescaleTo`, with `unitsUp` / `unitsDown`).
  *
  * @example
  * ```ts
@@ -71,6 +72,11 @@ export class Quantum {
  * The most units a capacity may span: below 2^50 every whole number of units reads back exactly
  * through `cost` (k / scale × scale is within 1/8 of k), so an `available` a limiter reports is
  * always a cost it accepts. Sums stay exact far beyond (2^53).
+ *
+ * @example
+ * ```ts
+ * Quantum.for(1).spans(LARGEST / 1e9); // true: the most a quantum of 1e-9 spans
+ * ```
  */
 export const LARGEST = 2 ** 50;
 
@@ -82,6 +88,11 @@ const FINEST = new make(1e9);
  * outstanding: every cost is `NaN` in it, which sends each release off the short path to one that
  * rounds what a permit gives back (see `Gate`). The same class as every quantum, so the release
  * path stays monomorphic.
+ *
+ * @example
+ * ```ts
+ * NO_UNITS.units(1); // NaN
+ * ```
  */
 export const NO_UNITS = new make(Number.NaN);
 
