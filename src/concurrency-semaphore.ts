@@ -44,10 +44,13 @@ export class ConcurrencySemaphore extends Gate {
   }
 
   /** A lower capacity revokes nothing: nobody is admitted until enough is released. */
-  protected override prepareUpdate(o: Record<string, unknown>): (() => void) | undefined {
+  protected override prepareUpdate(o: Record<string, unknown>, now: number): (() => void) | undefined {
     if (o.capacity === undefined) return undefined;
-    const capacity = this.toUnits('capacity', checkNumber('capacity', o.capacity, { positive: true }));
+    const given = checkNumber('capacity', o.capacity, { positive: true });
+    const quantum = this.quantumFor(given);
+    const capacity = this.toUnits('capacity', given, quantum);
     return () => {
+      this.rescaleTo(quantum, now);
       this.#slots.capacity = capacity;
     };
   }

@@ -52,18 +52,26 @@ export class CreditSemaphore extends Gate {
     const refundMs = optionalNumber('refundMs', o.refundMs, 0);
     super(o, { budgets: [credits], quantum, admission: 'opportunistic', refundMs, perCallRefund: true });
     this.#credits = credits;
-    credits.onRefund = (units, at, id) => this.emitEvent('refunded', quantum.cost(units), id, at);
+    // The quantum read at each refund: `update` may have made it coarser since.
+    credits.onRefund = (units, at, id) => this.emitEvent('refunded', this.quantum.cost(units), id, at);
   }
 
   protected override updatableOptions(): readonly string[] {
     return ['capacity', 'refundMs'];
   }
 
-  /** A new `refundMs` applies to permits released from now on; a new capacity keeps what is held and refunding. */
-  protected override prepareUpdate(o: Record<string, unknown>): (() => void) | undefined {
-    const capacity = o.capacity === undefined ? undefined : this.toUnits('capacity', checkNumber('capacity', o.capacity, { positive: true }));
+  /**
+   * A new `refundMs` applies to permits admitted from now on (a permit keeps the delay it was
+   * admitted with); a new capacity keeps what is held
+   * and refunding (in a coarser quantum when the current one cannot span it).
+   */
+  protected override prepareUpdate(o: Record<string, unknown>, now: number): (() => void) | undefined {
+    const given = o.capacity === undefined ? undefined : checkNumber('capacity', o.capacity, { positive: true });
+    const quantum = given === undefined ? this.quantum : this.quantumFor(given);
+    const capacity = given === undefined ? undefined : this.toUnits('capacity', given, quantum);
     const refundMs = o.refundMs === undefined ? undefined : checkNumber('refundMs', o.refundMs);
     return () => {
+      this.rescaleTo(quantum, now);
       if (capacity !== undefined) this.#credits.capacity = capacity;
       if (refundMs !== undefined) this.setDefaultRefund(refundMs);
     };

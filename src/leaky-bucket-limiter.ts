@@ -2,7 +2,7 @@ import { LeakyBudget } from './core/budgets/leaky.js';
 import { Gate } from './core/gate.js';
 import { checkUnits, Quantum } from './core/quantum.js';
 import type { CommonOptions } from './core/types.js';
-import { checkFill, checkNumber, checkObject, checkRatePeriod, optionalNumber } from './core/validate.js';
+import { checkNumber, checkObject, checkRatePeriod, optionalNumber } from './core/validate.js';
 
 /**
  * Options of {@link LeakyBucketLimiter}.
@@ -72,9 +72,13 @@ export class LeakyBucketLimiter extends Gate {
     const maxRate = o.maxRate === undefined ? this.quantum.cost(this.#bucket.capacity) : checkNumber('maxRate', o.maxRate, { positive: true });
     const periodMs = o.periodMs === undefined ? this.#bucket.periodMs : checkNumber('periodMs', o.periodMs, { positive: true });
     checkRatePeriod('maxRate', maxRate, 'periodMs', periodMs);
-    const units = this.toUnits('maxRate', maxRate);
-    checkFill(units, periodMs);
-    return () => this.#bucket.reshape(units, periodMs, now);
+    // The fill is kept in units × periodMs: the quantum must span their product, as in the constructor.
+    const quantum = this.quantumFor(maxRate * periodMs);
+    const units = this.toUnits('maxRate', maxRate, quantum);
+    return () => {
+      this.rescaleTo(quantum, now);
+      this.#bucket.reshape(units, periodMs, now);
+    };
   }
 
   /**

@@ -40,7 +40,7 @@ export interface ServerReport {
  *   3. `X-RateLimit-Remaining` / `X-RateLimit-Reset`.
  *
  *   For the separate `*-Reset` fields (2 and 3), a value above 1e9 is a Unix epoch in seconds
- *   (GitHub, Discord), anything else delta seconds. `RateLimit-Policy` only describes the
+ *   (GitHub, Discord), one above 1e12 a Unix epoch in milliseconds, anything else delta seconds. `RateLimit-Policy` only describes the
  *   policy, so it is not read.
  *
  * An HTTP date and an epoch reset are the only places a wall clock is read (`Date.now()`, once
@@ -126,6 +126,11 @@ const FIELDS = ['remaining', 'resetInMs', 'retryAfterMs'] as const;
 const REFUSALS = new Set([429, 503]);
 /** Above this a `*-Reset` value is a Unix epoch in seconds (2001-09-09), not a delay. */
 const EPOCH_THRESHOLD = 1e9;
+/**
+ * Above this it is a Unix epoch in milliseconds (some servers send `Date.now()`): as seconds it
+ * would be the year 33658, and read as seconds it would hold the limiter for millennia.
+ */
+const EPOCH_MS_THRESHOLD = 1e12;
 
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -142,6 +147,8 @@ function resetToMs(value: string, now: () => number): number | undefined {
   const seconds = parseNumber(text);
   if (seconds === undefined) return undefined;
   if (seconds <= EPOCH_THRESHOLD) return secondsToMs(text);
+  // Rounded up to whole ms, as every delay: never early.
+  if (seconds > EPOCH_MS_THRESHOLD) return Math.max(0, Math.ceil(seconds - now()));
   const at = secondsToMs(text)!;
   return Math.max(0, at - now());
 }

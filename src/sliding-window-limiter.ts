@@ -53,10 +53,13 @@ export class SlidingWindowLimiter extends Gate {
   }
 
   /** Past admissions carry over: each is freed `windowMs` (the new one) after it was admitted. */
-  protected override prepareUpdate(o: Record<string, unknown>): (() => void) | undefined {
-    const limit = o.limit === undefined ? undefined : this.toUnits('limit', checkNumber('limit', o.limit, { positive: true }));
+  protected override prepareUpdate(o: Record<string, unknown>, now: number): (() => void) | undefined {
+    const given = o.limit === undefined ? undefined : checkNumber('limit', o.limit, { positive: true });
+    const quantum = given === undefined ? this.quantum : this.quantumFor(given);
+    const limit = given === undefined ? undefined : this.toUnits('limit', given, quantum);
     const windowMs = o.windowMs === undefined ? undefined : checkNumber('windowMs', o.windowMs, { positive: true });
     return () => {
+      this.rescaleTo(quantum, now);
       if (limit !== undefined) this.#window.capacity = limit;
       if (windowMs !== undefined) this.#window.windowMs = windowMs;
     };

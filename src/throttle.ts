@@ -5,7 +5,7 @@ import { SlotBudget } from './core/budgets/slots.js';
 import { Gate } from './core/gate.js';
 import { checkUnits, Quantum } from './core/quantum.js';
 import type { CommonOptions } from './core/types.js';
-import { checkFill, checkNumber, checkObject, checkOneOf, checkRatePeriod, optionalNumber } from './core/validate.js';
+import { checkNumber, checkObject, checkOneOf, checkRatePeriod, optionalNumber } from './core/validate.js';
 
 /**
  * One rate limit: at most `rate` per `periodMs`, as a sliding window (default) or a leaky bucket.
@@ -67,8 +67,7 @@ export class Throttle extends Gate {
   constructor(options: ThrottleOptions) {
     const o = checkObject('options', options) as ThrottleOptions;
     const limits = readLimits(o);
-    // A leaky limit keeps its fill in units × periodMs: that product must be an exact integer too.
-    const quantum = Quantum.for(Math.max(...limits.map((l) => (l.kind === 'leaky' ? l.rate * l.periodMs : l.rate))));
+    const quantum = Quantum.for(sizeOf(limits));
     const rates = limits.map((limit) => rateBudget(limit, quantum));
     const slots = new SlotBudget(readConcurrency(o.concurrency));
     super(o, { budgets: [...rates, slots], quantum, admission: 'fifo' });
@@ -98,36 +97,40 @@ export class Throttle extends Gate {
   }
 
   /**
-   * Limits are matched by position: one of the same kind keeps its state (level, window) under
-   * the new numbers; a new one, or one whose kind changed, starts empty.
+   * Limits are matched by position. One of the same kind keeps its state (level, window) under
+   * the new numbers. One whose kind changed carries over what it counted, conservatively: a
+   * window becomes a bucket as full as what the window holds now; a bucket becomes a window
+   * holding its level as one admission, freed when the bucket would have drained it or one new
+   * window from now, whichever is first. A limit added at the end starts empty.
    */
   protected override prepareUpdate(o: Record<string, unknown>, now: number): (() => void) | undefined {
     const concurrency = o.concurrency === undefined ? undefined : readConcurrency(o.concurrency);
     let limits: Limit[] | undefined;
+    let quantum = this.quantum;
     if (o.limits !== undefined || o.rate !== undefined || o.periodMs !== undefined || o.kind !== undefined) {
       const current = this.#rates;
       const shorthand = o.limits === undefined;
       if (shorthand && current.length !== 1) throw new TypeError('update: this throttle has several limits; give limits, not rate/periodMs/kind');
       const first = current[0]!;
+      // Only what is absent falls back to the current limit: a given null or NaN is checked as the constructor checks it.
       const given = shorthand
         ? {
-            rate: o.rate ?? this.quantum.cost(first.capacity),
-            periodMs: o.periodMs ?? periodOf(first),
-            kind: o.kind ?? (first instanceof SlidingBudget ? 'sliding' : 'leaky'),
+            rate: o.rate === undefined ? this.quantum.cost(first.capacity) : o.rate,
+            periodMs: o.periodMs === undefined ? periodOf(first) : o.periodMs,
+            kind: o.kind === undefined ? (first instanceof SlidingBudget ? 'sliding' : 'leaky') : o.kind,
           }
         : { limits: o.limits, rate: o.rate, periodMs: o.periodMs, kind: o.kind };
       limits = readLimits(given as ThrottleOptions);
-      for (const limit of limits) {
-        const units = checkUnits(this.quantum, limit.names.rate, limit.rate);
-        if (limit.kind === 'leaky') checkFill(units, limit.periodMs);
-      }
+      quantum = this.quantumFor(sizeOf(limits));
+      for (const limit of limits) this.toUnits(limit.names.rate, limit.rate, quantum);
     }
     return () => {
       if (concurrency !== undefined) this.#slots.slots = concurrency;
       if (limits === undefined) return;
+      this.rescaleTo(quantum, now);
       this.#rates = limits.map((limit, i) => {
         const old = this.#rates[i];
-        const units = this.quantum.units(limit.rate);
+        const units = quantum.units(limit.rate);
         if (limit.kind === 'sliding' && old instanceof SlidingBudget) {
           old.capacity = units;
           old.windowMs = limit.periodMs;
@@ -137,7 +140,10 @@ export class Throttle extends Gate {
           old.reshape(units, limit.periodMs, now);
           return old;
         }
-        return rateBudget(limit, this.quantum);
+        const fresh = rateBudget(limit, quantum);
+        if (old instanceof SlidingBudget && fresh instanceof LeakyBudget) fresh.fillTo(old.used(now), now);
+        else if (old instanceof LeakyBudget && fresh instanceof SlidingBudget) fresh.seed(old.level(now), Math.min(now + fresh.windowMs, old.drainedAt(now)), now);
+        return fresh;
       });
       this.replaceBudgets([...this.#rates, this.#slots]);
     };
@@ -172,6 +178,11 @@ interface Limit {
   periodMs: number;
   kind: 'sliding' | 'leaky';
   names: { rate: string; periodMs: string };
+}
+
+/** What the quantum must span: the largest rate, or for a leaky limit (its fill is kept in units × periodMs) that product. */
+function sizeOf(limits: readonly Limit[]): number {
+  return Math.max(...limits.map((l) => (l.kind === 'leaky' ? l.rate * l.periodMs : l.rate)));
 }
 
 function periodOf(budget: RateBudget): number {

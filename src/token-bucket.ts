@@ -68,15 +68,17 @@ export class TokenBucket extends Gate {
   protected override prepareUpdate(o: Record<string, unknown>, now: number): (() => void) | undefined {
     if (o.capacity === undefined && o.refillAmount === undefined && o.refillIntervalMs === undefined) return undefined;
     const t = this.#tokens;
-    const shape = {
-      capacity: o.capacity === undefined ? t.capacity : this.toUnits('capacity', checkNumber('capacity', o.capacity, { positive: true })),
-      refillAmount:
-        o.refillAmount === undefined
-          ? t.refillAmount
-          : this.toUnits('refillAmount', Math.min(this.quantum.cost(t.capacity), checkNumber('refillAmount', o.refillAmount, { positive: true }))),
-      refillIntervalMs: o.refillIntervalMs === undefined ? t.refillIntervalMs : checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true }),
+    const capacity = o.capacity === undefined ? this.quantum.cost(t.capacity) : checkNumber('capacity', o.capacity, { positive: true });
+    // More than the capacity per step refills exactly as much as the capacity does (as in the constructor).
+    const refill = o.refillAmount === undefined ? this.quantum.cost(t.refillAmount) : Math.min(capacity, checkNumber('refillAmount', o.refillAmount, { positive: true }));
+    const refillIntervalMs = o.refillIntervalMs === undefined ? t.refillIntervalMs : checkNumber('refillIntervalMs', o.refillIntervalMs, { positive: true });
+    const quantum = this.quantumFor(capacity);
+    // The refill kept must be whole units of a coarser quantum too, as a constructor given both would require.
+    const shape = { capacity: this.toUnits('capacity', capacity, quantum), refillAmount: this.toUnits('refillAmount', refill, quantum), refillIntervalMs };
+    return () => {
+      this.rescaleTo(quantum, now);
+      t.reshape(shape, now);
     };
-    return () => t.reshape(shape, now);
   }
 
   /**

@@ -47,4 +47,16 @@ export interface Budget {
   nextStep(now: number): number;
   /** Back to its initial, unused state (nothing held, nothing to refill or drain). */
   isFull(now: number): boolean;
+  /**
+   * `update` made the quantum `factor` times coarser (`scale` units per cost unit now): every
+   * amount becomes whole units of the new one, what is used or held rounded up and what is free
+   * rounded down, so the budget never pays more than it did (budgets without amounts, such as
+   * slots, leave it out).
+   */
+  rescale?(factor: number, now: number, scale: number): void;
+  /**
+   * The last permit taken before such a change is released: `units` the rounding kept as held
+   * come back now (only budgets that give back on release keep them).
+   */
+  restore?(units: number): void;
 }

@@ -18,7 +18,10 @@
  *   timing out gives those behind it their chance in the same instant. Large waves are sliced.
  * - Events are delivered only when the state is consistent: inside an operation they are queued
  *   and delivered when it ends, so a listener may call anything (close included).
- * - Arithmetic: costs are whole quanta (`Quantum`), so totals never depend on history.
+ * - Arithmetic: costs are whole quanta (`Quantum`), so totals never depend on history. An
+ *   `update` past what the quantum spans makes it coarser (`rescaleTo`): every budget rounds what
+ *   is used up and what is free down, and while permits taken before are out, releases leave the
+ *   short path (`#release` is `NO_UNITS`) so none gives back more than it surely took.
  */
 import { readAcquireOptions, type CallOptions, type Entry } from './acquire-options.js';
 import type { Budget } from './budget.js';
@@ -30,7 +33,7 @@ import { LimiterClosedError, MaxWaitExceededError, QueueClearedError, QueueFullE
 import { eventChannel, type EventChannel } from './diagnostics.js';
 import { deliver, makeEvent } from './events.js';
 import { GatePermit, RELEASE, type PermitOwner, type PermitTerms } from './permit.js';
-import { checkUnits, type Quantum } from './quantum.js';
+import { checkUnits, NO_UNITS, Quantum, unitsUp } from './quantum.js';
 import { QueueWatchers } from './queue-watchers.js';
 import { SignalGroups } from './signal-groups.js';
 import type { AcquireOptions, CommonOptions, Limiter, LimiterEvent, LimiterStats, Permit, RunContext } from './types.js';
@@ -77,7 +80,9 @@ export abstract class Gate implements Limiter, PermitOwner {
   /** The limiter's own budgets (without a server's report): the one budget itself when there is one, which spares an idle limiter an array. */
   #own: Budget | readonly Budget[];
   #cap: ServerCap | undefined = undefined;
-  readonly #quantum: Quantum;
+  #quantum: Quantum;
+  /** What releases compute their units with: `#quantum`, or `NO_UNITS` while permits taken before a change of quantum are out. */
+  #release: Quantum;
   #capacity: number;
   readonly #clock: Clock;
   /**
@@ -134,6 +139,7 @@ export abstract class Gate implements Limiter, PermitOwner {
     this.#own = setup.budgets.length === 1 ? setup.budgets[0]! : setup.budgets;
     this.#budget = setup.budgets.length === 1 ? setup.budgets[0]! : new AllOf(setup.budgets);
     this.#quantum = setup.quantum;
+    this.#release = setup.quantum;
     this.#capacity = this.#quantum.cost(this.#budget.capacity);
     this.#until = o.onEvent !== undefined || this.#budget.timed !== false ? Infinity : -Infinity;
     const refundMs = setup.refundMs ?? 0;
@@ -232,9 +238,8 @@ export abstract class Gate implements Limiter, PermitOwner {
       if (report.remaining === undefined || report.resetInMs === undefined) return;
       const cap = this.#serverCap();
       const resetAt = now + report.resetInMs;
-      // Whole units, rounded down: a report never lets through more than it said.
-      const remaining = Math.floor(Math.min(report.remaining, this.#capacity) * this.#quantum.scale);
-      cap.report(remaining, resetAt, now);
+      // Not clamped to the capacity, which `update` may raise while the report is in force.
+      cap.report(report.remaining, resetAt, now, this.#quantum.scale);
       this.#readUntil(resetAt);
       if (this.#queue.size > 0) this.#settle(now);
     } finally {
@@ -384,8 +389,48 @@ export abstract class Gate implements Limiter, PermitOwner {
   }
 
   /** `value` (an option named `name`) in whole quanta: a `RangeError` when it is finer than the quantum or too large for it. */
-  protected toUnits(name: string, value: number): number {
-    return checkUnits(this.#quantum, name, value);
+  protected toUnits(name: string, value: number, quantum: Quantum = this.#quantum): number {
+    return checkUnits(quantum, name, value);
+  }
+
+  /**
+   * The quantum an `update` to `size` (a capacity, a limit, a leaky bucket's `maxRate × periodMs`)
+   * needs: the current one while it spans `size`, else the one a constructor given `size` would
+   * choose (always coarser). It never gets finer again: state already rounded stays exact.
+   */
+  protected quantumFor(size: number): Quantum {
+    return this.#quantum.spans(size) ? this.#quantum : Quantum.for(size);
+  }
+
+  /**
+   * Inside an `update`'s apply step, before the new sizes are set: every amount the limiter keeps
+   * moves to the coarser `quantum` (see the notes at the top of this file). Waiters whose cost is
+   * finer than it reject with the `RangeError` an `acquire` of that cost would now get.
+   */
+  protected rescaleTo(quantum: Quantum, now: number): void {
+    const factor = this.#quantum.scale / quantum.scale;
+    if (quantum === this.#quantum || !(factor > 1)) return;
+    for (const budget of ownList(this.#own)) budget.rescale?.(factor, now, quantum.scale);
+    this.#cap?.rescale(factor, now, quantum.scale);
+    this.#held = unitsUp(this.#held, factor);
+    this.#quantum = quantum;
+    if (this.#running === 0) this.#release = quantum;
+    else this.#release = NO_UNITS;
+    for (const waiter of this.#queue.list()) {
+      const units = quantum.units(waiter.cost);
+      if (!Number.isNaN(units)) {
+        this.#queue.rekey(waiter, units);
+        continue;
+      }
+      this.#leave(waiter);
+      this.#rejected++;
+      try {
+        checkUnits(quantum, 'cost', waiter.cost);
+      } catch (error) {
+        waiter.reject(error);
+      }
+      this.#emit('rejected', waiter.cost, waiter.id, now, now - waiter.since);
+    }
   }
 
   /** Throttle's `update({ limits })`: the budgets paid from now on (those kept keep their state). */
@@ -512,11 +557,11 @@ export abstract class Gate implements Limiter, PermitOwner {
 
   /** A permit's first release. */
   [RELEASE](permit: GatePermit): void {
-    const units = this.#quantum.units(permit.cost);
+    const units = this.#release.units(permit.cost);
+    // Cost 0, and every cost while `#release` is `NO_UNITS` (NaN): one comparison either way.
+    if (!(units > 0)) return this.#releaseOther(permit);
     this.#running--;
     this.#held -= units;
-    // Cost 0 took nothing: its release gives nothing back and is not an event (only `onIdle` may care).
-    if (units === 0) return this.#watchers?.check(this.#queue.size, this.#running);
     const terms = permit.terms;
     // A refund falls due at a real instant: it needs a fresh reading.
     const now = terms.refundMs > 0 ? this.#read() : this.#now();
@@ -525,6 +570,36 @@ export abstract class Gate implements Limiter, PermitOwner {
     // which keeps this small enough for the caller's loop to inline it.
     if (grows <= now && this.#queue.size === 0 && this.#onEvent === undefined && this.#watchers === undefined && !channel?.hasSubscribers) return;
     this.#released(permit, grows, now);
+  }
+
+  /**
+   * Cost 0 took nothing: its release gives nothing back and is not an event (only `onIdle` may
+   * care). Otherwise permits taken before an `update` coarsened the quantum are out: their cost
+   * may be a fraction of the new quantum, so each permit gives back the whole units its cost
+   * surely holds, and what that rounding (and the limiter's own, `rescaleTo`) kept comes back
+   * with the last permit out; from then on the count is exact and releases take the short path.
+   */
+  #releaseOther(permit: GatePermit): void {
+    const cost = permit.cost;
+    this.#running--;
+    if (this.#release !== NO_UNITS) return this.#watchers?.check(this.#queue.size, this.#running);
+    const units = cost === 0 ? 0 : Math.min(this.#held, wholeUnits(this.#quantum, cost));
+    this.#held -= units;
+    const terms = permit.terms;
+    const now = terms.refundMs > 0 && units > 0 ? this.#read() : this.#now();
+    // A permit of positive cost took from every budget (a Throttle's slot too), even if its units now round to 0.
+    let grows = cost === 0 ? Infinity : this.#budget.release(units, now, units > 0 ? terms.refundMs : 0, terms.id);
+    if (this.#running === 0) {
+      if (this.#held > 0) {
+        for (const budget of ownList(this.#own)) budget.restore?.(this.#held);
+        grows = now;
+      }
+      this.#held = 0;
+      this.#release = this.#quantum;
+    }
+    if (cost > 0) return this.#released(permit, grows, now);
+    if (this.#queue.size > 0 && !this.#closed && grows <= now) this.#settle(now);
+    this.#watchers?.check(this.#queue.size, this.#running);
   }
 
   #released(permit: GatePermit, grows: number, now: number): void {
@@ -789,4 +864,13 @@ export abstract class Gate implements Limiter, PermitOwner {
       }
     }
   }
+}
+
+/** The whole units of `quantum` that `cost` surely holds: its units, or rounded down when it is finer than the quantum. */
+function wholeUnits(quantum: Quantum, cost: number): number {
+  const units = quantum.units(cost);
+  if (!Number.isNaN(units)) return units;
+  let whole = Math.floor(cost * quantum.scale);
+  while (whole > 0 && quantum.cost(whole) > cost) whole--;
+  return Math.max(0, whole);
 }

@@ -82,6 +82,11 @@ export class Lane {
     if (pos === this.#head) while (this.#slots[this.#head] === undefined) this.#head++;
   }
 
+  /** A queued waiter's `units` changed (a new quantum): the cost tree follows. */
+  rekeyed(waiter: Waiter): void {
+    if (this.#tree !== undefined) this.#setUnits(waiter.pos, waiter.units);
+  }
+
   /** The first waiter in arrival order of at most `limit` units (costs tracked). */
   firstFit(limit: number): Waiter | undefined {
     // An empty slot's Infinity must never fit: the walk below would reach it.

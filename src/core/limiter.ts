@@ -55,10 +55,15 @@ export interface Limiter extends Disposable {
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, cost?: number): (...args: A) => Promise<Awaited<R>>;
   /**
    * Admits nobody for `ms` from now (extends a pause, never shortens it); waiters stay queued.
+   * `ms` is a number >= 0 or `Infinity`: to follow a server's `Retry-After` (seconds or an HTTP
+   * date), hand the response to `observe`, or read it with `parseRateLimitHeaders`.
    *
    * @example
    * ```ts
-   * if (res.status === 429) limiter.pause(Number(res.headers.get('retry-after')) * 1_000);
+   * limiter.pause(30_000); // maintenance: nobody for 30 s
+   * const { retryAfterMs } = parseRateLimitHeaders(res.headers);
+   * if (res.status === 429 && retryAfterMs !== undefined) limiter.pause(retryAfterMs);
+   * limiter.observe(res); // the same, and X-RateLimit-* / RateLimit too
    * ```
    */
   pause(ms: number): void;

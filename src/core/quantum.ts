@@ -3,7 +3,8 @@
  * leaves exactly what taking 0.2 leaves. The quantum is 1e-9 of a cost unit, or for capacities
  * above 2^50 × 1e-9 (about 1.1e6) the smallest power of ten that keeps `capacity / quantum <= 2^50`
  * (every sum a budget keeps is at most its capacity, so every sum is an exact integer, and every
- * whole number of units reads back exactly as a cost).
+ * whole number of units reads back exactly as a cost). An `update` to a size the quantum cannot
+ * span moves a limiter to a coarser one (`Gate.rescaleTo`, with `unitsUp` / `unitsDown`).
  *
  * @example
  * ```ts
@@ -28,6 +29,11 @@ export class Quantum {
     let scale = Number(`1e${-exponent}`);
     if (capacity * scale > LARGEST) scale = Number(`1e${-exponent - 1}`);
     return new Quantum(scale);
+  }
+
+  /** True when `size` (a capacity, or a leaky bucket's `maxRate × periodMs`) spans at most 2^50 of these units. */
+  spans(size: number): boolean {
+    return size * this.scale <= LARGEST;
   }
 
   /** The size of one unit in cost. */
@@ -66,10 +72,64 @@ export class Quantum {
  * The most units a capacity may span: below 2^50 every whole number of units reads back exactly
  * through `cost` (k / scale × scale is within 1/8 of k), so an `available` a limiter reports is
  * always a cost it accepts. Sums stay exact far beyond (2^53).
+ *
+ * @example
+ * ```ts
+ * Quantum.for(1).spans(LARGEST / 1e9); // true: the most a quantum of 1e-9 spans
+ * ```
  */
-const LARGEST = 2 ** 50;
+export const LARGEST = 2 ** 50;
 
-const FINEST = new (Quantum as unknown as new (scale: number) => Quantum)(1e9);
+const make = Quantum as unknown as new (scale: number) => Quantum;
+const FINEST = new make(1e9);
+
+/**
+ * What a limiter releases through while permits taken before `update` changed its quantum are
+ * outstanding: every cost is `NaN` in it, which sends each release off the short path to one that
+ * rounds what a permit gives back (see `Gate`). The same class as every quantum, so the release
+ * path stays monomorphic.
+ *
+ * @example
+ * ```ts
+ * NO_UNITS.units(1); // NaN
+ * ```
+ */
+export const NO_UNITS = new make(Number.NaN);
+
+/**
+ * `units` of a quantum `factor` times finer, in whole units of the coarser one, rounded up (what
+ * is used or held: never less than it was). The quotient is corrected by the product, which is
+ * exact where the quotient's rounding is not.
+ *
+ * @example
+ * ```ts
+ * unitsUp(25, 10); // 3
+ * ```
+ */
+export function unitsUp(units: number, factor: number): number {
+  if (units === Infinity) return units;
+  let q = Math.ceil(units / factor);
+  while (q > 0 && (q - 1) * factor >= units) q--;
+  while (q * factor < units) q++;
+  return q;
+}
+
+/**
+ * `units` of a quantum `factor` times finer, in whole units of the coarser one, rounded down (what
+ * is free: never more than it was).
+ *
+ * @example
+ * ```ts
+ * unitsDown(25, 10); // 2
+ * ```
+ */
+export function unitsDown(units: number, factor: number): number {
+  if (units === Infinity) return units;
+  let q = Math.floor(units / factor);
+  while (q > 0 && q * factor > units) q--;
+  while ((q + 1) * factor <= units) q++;
+  return q;
+}
 
 /**
  * `value` (the option `name`) in whole units of `quantum`, or a `RangeError` naming the option

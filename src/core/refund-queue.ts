@@ -1,6 +1,6 @@
 interface Node {
   readonly at: number;
-  readonly units: number;
+  units: number;
   readonly id: string | number | undefined;
   readonly seq: number;
   /** Heap priority of the treap: random, so the expected depth is O(log n) whatever the order of inserts. */
@@ -82,6 +82,18 @@ export class RefundQueue {
   clear(): void {
     this.#root = undefined;
     this.#size = 0;
+  }
+
+  /** Every refund's units mapped by `convert` (a change of quantum), the subtree sums redone. */
+  rescale(convert: (units: number) => number): void {
+    const visit = (node: Node | undefined): void => {
+      if (node === undefined) return;
+      visit(node.left);
+      visit(node.right);
+      node.units = convert(node.units);
+      update(node);
+    };
+    visit(this.#root);
   }
 }
 

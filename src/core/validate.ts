@@ -45,13 +45,6 @@ export function checkRatePeriod(rateName: string, rate: number, periodName: stri
   }
 }
 
-/** A leaky bucket's fill (units × periodMs) must stay an exact integer: an update may not outgrow the quantum chosen at construction. */
-export function checkFill(units: number, periodMs: number): void {
-  if (units * periodMs > Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(`maxRate × periodMs is too large for this limiter's quantum; got ${units} units × ${periodMs} ms (create a new limiter)`);
-  }
-}
-
 /** A cost is a finite number in [0, capacity]. Checked on every call: the error is built out of line, to keep this small enough to inline. */
 export function checkCost(value: unknown, capacity: number, name = 'cost'): number {
   if (!isCost(value, capacity)) throwBadCost(value, capacity, name);

@@ -117,6 +117,14 @@ export class WaiterQueue {
     this.#vacate(waiter);
   }
 
+  /** A queued waiter's cost in the units of a new quantum; its place is unchanged. */
+  rekey(waiter: Waiter, units: number): void {
+    waiter.units = units;
+    const lane = waiter.lane as Lane;
+    lane.rekeyed(waiter);
+    this.#lanes.refresh(lane);
+  }
+
   /** Every waiter, in queue order (the queue is unchanged). */
   list(): Waiter[] {
     const out: Waiter[] = [];

@@ -8,8 +8,8 @@ import type { Permit } from './types.js';
 export class Waiter {
   /** What the caller asked for, as given (events, errors, the permit). */
   readonly cost: number;
-  /** `cost` in whole quanta: every comparison with a budget uses this. */
-  readonly units: number;
+  /** `cost` in whole quanta: every comparison with a budget uses this (redone only when `update` changes the quantum). */
+  units: number;
   readonly priority: number;
   /** Arrival order: later arrivals have larger `seq`. */
   readonly seq: number;

@@ -31,6 +31,7 @@ const own: Record<string, NumberOption[]> = {
     { name: 'refillIntervalMs', ok: 250, required: true, positive: true },
     { name: 'initialTokens', ok: 2 },
   ],
+  SlidingWindowLimiter: [{ name: 'limit', ok: 4, required: true, positive: true }, { name: 'windowMs', ok: 1_000, required: true, positive: true }],
   Throttle: [{ name: 'rate', ok: 4, required: true, positive: true }, { name: 'periodMs', ok: 1_000, positive: true }, { name: 'concurrency', ok: 3, integer: true }],
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreditSemaphore, KeyedLimiter, LeakyBucketLimiter, TokenBucket, VirtualClock } from '../../src/index.js';
-import { expectReject, expectThrow, names, notNumbers, prepare, show, snapshot, stillWorks, type Rig } from '../support/bad-input-limiters.js';
+import { expectReject, expectThrow, names, notNumbers, show, unchanged } from '../support/bad-input-limiters.js';
 
 // Every argument of every public method, given what a user might pass by mistake. Promise-returning
 // methods reject (never throw); the others throw. Each error names the argument and the value, and
@@ -22,16 +22,6 @@ const badDelays: [unknown, new (...args: never[]) => Error][] = [
 ];
 const badFns: unknown[] = [undefined, null, 5, 'fn', {}, Promise.resolve()];
 const label = (v: unknown) => show(v).slice(0, 40);
-
-/** Runs `bad` against a prepared limiter and checks it left everything as it was, then that it still works. */
-async function unchanged(name: string, bad: (rig: Rig) => Promise<void> | void): Promise<void> {
-  const rig = await prepare(name);
-  const before = snapshot(rig);
-  await bad(rig);
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(snapshot(rig)).toEqual(before);
-  await stillWorks(rig);
-}
 
 describe.each(names)('%s', (name) => {
   describe('cost', () => {

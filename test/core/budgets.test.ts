@@ -447,7 +447,7 @@ describe('ServerCap', () => {
     const cap = new ServerCap();
     expect(cap.available(0)).toBe(Infinity);
     expect(cap.isFull(0)).toBe(true);
-    cap.report(3, 1_000, 0);
+    cap.report(3, 1_000, 0, 1);
     expect(cap.resetAt).toBe(1_000);
     expect(cap.available(0)).toBe(3);
     expect(cap.isFull(999)).toBe(false);
@@ -464,11 +464,11 @@ describe('ServerCap', () => {
 
   it('a newer report replaces the older; one whose reset has passed clears it', () => {
     const cap = new ServerCap();
-    cap.report(3, 1_000, 0);
-    cap.report(10, 500, 100);
+    cap.report(3, 1_000, 0, 1);
+    cap.report(10, 500, 100, 1);
     expect(cap.available(100)).toBe(10);
     expect(cap.available(500)).toBe(Infinity);
-    cap.report(1, 900, 900);
+    cap.report(1, 900, 900, 1);
     expect(cap.available(900)).toBe(Infinity);
     expect(cap.resetAt).toBe(-Infinity);
   });
@@ -515,5 +515,67 @@ describe('AllOf', () => {
     expect(both.capacity).toBe(10);
     credits.capacity = 4;
     expect(both.capacity).toBe(4);
+  });
+});
+
+describe('rescale: a quantum 10 times coarser (update past what the quantum spans)', () => {
+  it('CreditBudget: what is held and each refund round up; a refund gives back what it now counts; restore returns the rounding', () => {
+    const credits = new CreditBudget(40);
+    credits.take(15);
+    credits.take(25);
+    credits.release(25, 0, 100, 'r');
+    credits.rescale(10);
+    expect(credits.capacity).toBe(4);
+    expect(credits.available(0)).toBe(0); // ⌈15/10⌉ held and ⌈25/10⌉ refunding: 5 counted against 4
+    expect(credits.refunding(0)).toBe(3);
+    expect(credits.readyAt(2, 0)).toBe(100);
+    expect(credits.available(100)).toBe(2);
+    credits.restore(2); // the last permit out gives back what rounding kept with it
+    expect(credits.isFull(100)).toBe(true);
+  });
+
+  it('SlidingBudget: every suffix of entries holds at least what it held (⌈last⌉ − ⌊earlier⌋); each keeps its instant', () => {
+    const window = new SlidingBudget(40, 1_000);
+    window.take(1, 0);
+    window.take(25, 1);
+    window.take(14, 2);
+    window.rescale(10, 5);
+    expect(window.capacity).toBe(4);
+    expect(window.used(5)).toBe(4);
+    expect(window.used(1_000)).toBe(4); // 3.9 in fact
+    expect(window.used(1_001)).toBe(2); // 1.4 in fact
+    expect(window.used(1_002)).toBe(0);
+  });
+
+  it('LeakyBudget: the level rounds up', () => {
+    const bucket = new LeakyBudget(40, 10);
+    bucket.take(15, 0);
+    bucket.rescale(10, 0);
+    expect(bucket.capacity).toBe(4);
+    expect(bucket.level(0)).toBe(2);
+    expect(bucket.available(0)).toBe(2);
+    expect(bucket.readyAt(4, 0)).toBe(3.75); // a fill of 15 (units × ms) drains 4 per ms
+  });
+
+  it('TokenBudget: the tokens round down; the steps keep their instants', () => {
+    const tokens = new TokenBudget({ capacity: 40, refillAmount: 10, refillIntervalMs: 100, initial: 40, start: 0 });
+    tokens.take(15, 50);
+    tokens.rescale(10, 50);
+    expect(tokens.available(50)).toBe(2);
+    expect(tokens.available(100)).toBe(3);
+    expect(tokens.capacity).toBe(4);
+  });
+
+  it('ServerCap: what is left rounds down; a report past 2^50 units is counted afresh, less what was taken', () => {
+    const cap = new ServerCap();
+    cap.report(25, 1_000, 0, 1);
+    cap.rescale(10, 0, 0.1);
+    expect(cap.available(0)).toBe(2);
+    const big = new ServerCap();
+    big.report(2e6, 1_000, 0, 1e9); // 2e15 units: held at 2^50
+    expect(big.available(0)).toBe(2 ** 50);
+    big.take(3e9, 0);
+    big.rescale(10, 0, 1e8);
+    expect(big.available(0)).toBe(2e14 - 3e8);
   });
 });

@@ -3,7 +3,7 @@
 // subtree sums: out-of-order inserts, ties in insertion order, "when are `need` units back").
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkUnits, Quantum } from '../../src/core/quantum.js';
+import { checkUnits, LARGEST, NO_UNITS, Quantum, unitsDown, unitsUp } from '../../src/core/quantum.js';
 import { RefundQueue } from '../../src/core/refund-queue.js';
 
 describe('Quantum', () => {
@@ -79,6 +79,33 @@ describe('Quantum', () => {
     expect(Quantum.for(1e7).scale).toBe(1e8);
     expect(Quantum.for(1e7).units(1e-9)).toBeNaN();
     expect(Quantum.for(1e7).units(1e-8)).toBe(1);
+  });
+});
+
+describe('a change of quantum (update past what it spans)', () => {
+  it('spans: a size is spanned up to 2^50 units', () => {
+    expect(Quantum.for(1).spans(LARGEST / 1e9)).toBe(true);
+    expect(Quantum.for(1).spans(1.2e6)).toBe(false);
+    expect(Quantum.for(1.2e6).spans(1.2e6)).toBe(true);
+  });
+
+  it('unitsUp / unitsDown: exact quotients, and the rounding a direction asks for, whatever the division rounds to', () => {
+    expect([unitsUp(25, 10), unitsDown(25, 10), unitsUp(30, 10), unitsDown(30, 10), unitsUp(0, 10), unitsDown(9, 10)]).toEqual([3, 2, 3, 3, 0, 0]);
+    expect([unitsUp(Infinity, 10), unitsDown(Infinity, 10)]).toEqual([Infinity, Infinity]);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 53 - 1 }), fc.integer({ min: 1, max: 9 }), (units, k) => {
+        const factor = 10 ** k;
+        const down = unitsDown(units, factor);
+        const up = unitsUp(units, factor);
+        expect(BigInt(down)).toBe(BigInt(units) / BigInt(factor));
+        expect(BigInt(up)).toBe((BigInt(units) + BigInt(factor) - 1n) / BigInt(factor));
+      }),
+      { seed: 0x7a11 },
+    );
+  });
+
+  it('NO_UNITS counts nothing: every cost is NaN in it, so a release leaves the short path', () => {
+    for (const cost of [0, 1, 0.5, 1e-9, 4e6]) expect(NO_UNITS.units(cost)).toBeNaN();
   });
 });
 

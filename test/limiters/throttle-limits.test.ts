@@ -9,7 +9,8 @@ interface Job {
   hold: number;
 }
 interface Scenario {
-  limits: Omit<Required<RateLimit>, 'kind'>[];
+  /** Each limit's kind: a sliding one is given without `kind`, so the default is what is tested. */
+  limits: Required<RateLimit>[];
   concurrency: number;
   jobs: Job[];
 }
@@ -18,9 +19,8 @@ interface Scenario {
 async function admissions(s: Scenario): Promise<{ at: number[]; maxRunning: number }> {
   const { fake, clock } = fakeClock();
   const at: number[] = s.jobs.map(() => Number.NaN);
-  // The model is a set of leaky buckets (GCRA): the sliding kind has its own model test.
   const throttle = new Throttle({
-    limits: s.limits.map((l) => ({ ...l, kind: 'leaky' as const })),
+    limits: s.limits.map(({ kind, ...l }) => (kind === 'leaky' ? { ...l, kind } : l)),
     concurrency: s.concurrency,
     clock,
     onEvent: (e) => {
@@ -46,13 +46,26 @@ async function admissions(s: Scenario): Promise<{ at: number[]; maxRunning: numb
 /**
  * The reference model: given what was actually admitted before job i (FIFO, so exactly jobs
  * 0..i-1), the first instant job i may be admitted. Each constraint is monotone in time from the
- * previous admission on (levels only drain, slots only free up), so the answer is the latest of
- * the instants each allows. Levels are kept in cost·ms so the arithmetic is exact.
+ * previous admission on (levels only drain, windows only empty, slots only free up), so the
+ * answer is the latest of the instants each allows. Levels are kept in cost·ms so the
+ * arithmetic is exact; a window frees each cost exactly `periodMs` after its admission.
  */
 function earliest(s: Scenario, at: number[], i: number): number {
   const job = s.jobs[i]!;
   let t = i === 0 ? job.at : Math.max(job.at, at[i - 1]!);
-  for (const { rate, periodMs } of s.limits) {
+  for (const { rate, periodMs, kind } of s.limits) {
+    if (kind === 'sliding') {
+      const used = (u: number) => s.jobs.slice(0, i).reduce((sum, j, k) => (at[k]! + periodMs > u ? sum + j.cost : sum), 0);
+      // The candidates are `t` and the instants admissions leave the window, in order.
+      const frees = at.slice(0, i).map((a) => a + periodMs).filter((f) => f > t).sort((x, y) => x - y);
+      let u = t;
+      for (const f of frees) {
+        if (used(u) + job.cost <= rate) break;
+        u = f;
+      }
+      t = u;
+      continue;
+    }
     let fill = 0;
     let last = 0;
     for (let j = 0; j < i; j++) {
@@ -69,48 +82,57 @@ function earliest(s: Scenario, at: number[], i: number): number {
   return t;
 }
 
-/** Over any window [at_i, at_j], each limit admitted at most rate + rate × (window / period). */
+/**
+ * Over any window [at_i, at_j], each leaky limit admitted at most rate + rate × (window / period);
+ * each sliding limit at most rate in any window [at_i, at_i + period).
+ */
 function withinEveryWindow(s: Scenario, at: number[]): boolean {
   const order = at.map((a, i) => ({ a, cost: s.jobs[i]!.cost })).sort((x, y) => x.a - y.a);
-  for (const { rate, periodMs } of s.limits) {
+  for (const { rate, periodMs, kind } of s.limits) {
     for (let i = 0; i < order.length; i++) {
       let sum = 0;
       for (let j = i; j < order.length; j++) {
         sum += order[j]!.cost;
-        if (sum * periodMs > rate * periodMs + (order[j]!.a - order[i]!.a) * rate) return false;
+        if (kind === 'sliding' ? order[j]!.a < order[i]!.a + periodMs && sum > rate : sum * periodMs > rate * periodMs + (order[j]!.a - order[i]!.a) * rate) return false;
       }
     }
   }
   return true;
 }
 
-const scenario: fc.Arbitrary<Scenario> = fc
-  .record({
-    limits: fc.array(fc.record({ rate: fc.integer({ min: 1, max: 6 }), periodMs: fc.integer({ min: 1, max: 4_000 }) }), {
-      minLength: 2,
-      maxLength: 3,
-    }),
-    concurrency: fc.integer({ min: 0, max: 3 }),
-    jobs: fc.array(
-      fc.record({ gap: fc.integer({ min: 0, max: 800 }), quarters: fc.integer({ min: 1, max: 24 }), hold: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3_000 })) }),
-      { minLength: 1, maxLength: 24 },
-    ),
-  })
-  .map(({ limits, concurrency, jobs }) => {
-    const most = Math.min(...limits.map((l) => l.rate));
-    let at = 0;
-    return {
-      limits,
-      concurrency,
-      // Quarter costs keep every level an exact binary fraction.
-      jobs: jobs.map(({ gap, quarters, hold }) => ({ at: (at += gap), cost: Math.min(quarters / 4, most), hold })),
-    };
-  });
+/** Scenarios whose limits are all leaky, all sliding (the default kind) or mixed. */
+const scenario = (kinds: 'leaky' | 'sliding' | 'mixed'): fc.Arbitrary<Scenario> =>
+  fc
+    .record({
+      limits: fc.array(
+        fc.record({
+          rate: fc.integer({ min: 1, max: 6 }),
+          periodMs: fc.integer({ min: 1, max: 4_000 }),
+          kind: kinds === 'mixed' ? fc.constantFrom('sliding' as const, 'leaky' as const) : fc.constant(kinds),
+        }),
+        { minLength: 2, maxLength: 3 },
+      ),
+      concurrency: fc.integer({ min: 0, max: 3 }),
+      jobs: fc.array(
+        fc.record({ gap: fc.integer({ min: 0, max: 800 }), quarters: fc.integer({ min: 1, max: 24 }), hold: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3_000 })) }),
+        { minLength: 1, maxLength: 24 },
+      ),
+    })
+    .map(({ limits, concurrency, jobs }) => {
+      const most = Math.min(...limits.map((l) => l.rate));
+      let at = 0;
+      return {
+        limits,
+        concurrency,
+        // Quarter costs keep every level an exact binary fraction.
+        jobs: jobs.map(({ gap, quarters, hold }) => ({ at: (at += gap), cost: Math.min(quarters / 4, most), hold })),
+      };
+    });
 
 describe('Throttle with several limits', () => {
-  it('never goes over any limit or the concurrency, and admits each job at the model’s instant rounded up', async () => {
+  it.each(['leaky', 'sliding', 'mixed'] as const)('%s limits: never over any limit or the concurrency; each job admitted at the model’s instant, rounded up', async (kinds) => {
     await fc.assert(
-      fc.asyncProperty(scenario, async (s) => {
+      fc.asyncProperty(scenario(kinds), async (s) => {
         const { at, maxRunning } = await admissions(s);
         expect(withinEveryWindow(s, at)).toBe(true);
         if (s.concurrency > 0) expect(maxRunning).toBeLessThanOrEqual(s.concurrency);
@@ -128,8 +150,8 @@ describe('Throttle with several limits', () => {
   it('pays every limit at the same instant from one FIFO queue (worked example)', async () => {
     const s: Scenario = {
       limits: [
-        { rate: 2, periodMs: 1_000 },
-        { rate: 3, periodMs: 10_000 },
+        { rate: 2, periodMs: 1_000, kind: 'leaky' },
+        { rate: 3, periodMs: 10_000, kind: 'leaky' },
       ],
       concurrency: 0,
       jobs: Array.from({ length: 5 }, () => ({ at: 0, cost: 1, hold: 0 })),
@@ -142,8 +164,8 @@ describe('Throttle with several limits', () => {
   it('takes a concurrency slot only together with every limit', async () => {
     const s: Scenario = {
       limits: [
-        { rate: 1, periodMs: 1_000 },
-        { rate: 5, periodMs: 60_000 },
+        { rate: 1, periodMs: 1_000, kind: 'leaky' },
+        { rate: 5, periodMs: 60_000, kind: 'leaky' },
       ],
       concurrency: 1,
       jobs: [

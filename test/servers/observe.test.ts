@@ -111,3 +111,48 @@ describe('observe with the IETF fields', () => {
     expect(limiter.tryAcquire()).toBeDefined();
   });
 });
+
+describe('a report and update', () => {
+  it('a report is not clamped to the capacity when it came: a limit raised later is paid up to what the report allows', () => {
+    const limiter = new SlidingWindowLimiter({ limit: 2, windowMs: 1 });
+    limiter.observe({ remaining: 30, resetInMs: 10_000 });
+    limiter.update({ limit: 50 });
+    let admitted = 0;
+    for (let i = 0; i < 40; i++) if (limiter.tryAcquire()) admitted++;
+    expect(admitted).toBe(30); // the report's 30, where the capacity at the report (2) used to cap it
+    clock.tick(1);
+    expect(limiter.tryAcquire()).toBeUndefined();
+  });
+
+  it('a remaining larger than any budget counts (1e300, Number.MAX_VALUE) caps nothing, before and after a coarser quantum', () => {
+    for (const remaining of [1e300, Number.MAX_VALUE]) {
+      const limiter = new ConcurrencySemaphore({ capacity: 4 });
+      limiter.observe({ remaining, resetInMs: 1_000 });
+      expect(limiter.available).toBe(4);
+      expect(limiter.tryAcquire(4)).toBeDefined();
+      limiter.update({ capacity: 5e6 });
+      expect(limiter.available).toBe(5e6 - 4);
+      expect(limiter.tryAcquire(5e6 - 4)).toBeDefined();
+    }
+  });
+
+  it('a report of more than the units count (2e6 on 1e-9) is counted afresh, less what was taken, once a raised capacity needs a coarser quantum', () => {
+    const limiter = new ConcurrencySemaphore({ capacity: 10 });
+    limiter.observe({ remaining: 2e6, resetInMs: 1_000 });
+    limiter.tryAcquire(3)!.release();
+    limiter.update({ capacity: 5e6 });
+    expect(limiter.available).toBe(2e6 - 3);
+    limiter.tryAcquire(1)!.release();
+    limiter.update({ capacity: 2e8 }); // coarser again: 1e-6
+    expect(limiter.available).toBe(2e6 - 4);
+  });
+
+  it('a report in force moves to a coarser quantum rounded down: never more than it said', () => {
+    const limiter = new CreditSemaphore({ capacity: 10 });
+    limiter.observe({ remaining: 2.000000005, resetInMs: 1_000 });
+    limiter.update({ capacity: 5e6 }); // quantum 1e-8
+    expect(limiter.available).toBe(2);
+    expect(limiter.tryAcquire(2.00000001)).toBeUndefined();
+    expect(limiter.tryAcquire(2)).toBeDefined();
+  });
+});

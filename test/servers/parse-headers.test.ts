@@ -200,6 +200,15 @@ describe('X-RateLimit-*', () => {
     expect(parse({ 'x-ratelimit-reset': '1000000001' })).toStrictEqual({ resetInMs: 0 });
   });
 
+  it('a reset above 1e12 is Unix epoch milliseconds (read as seconds it would be the year 33658)', () => {
+    const nowMs = NOW_S * 1_000 + 250;
+    expect(parse({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(nowMs + 30_000) })).toStrictEqual({ remaining: 0, resetInMs: 30_000 });
+    expect(parse({ 'ratelimit-remaining': '1', 'ratelimit-reset': `${nowMs + 1}.5` })).toStrictEqual({ remaining: 1, resetInMs: 2 });
+    expect(parse({ 'x-ratelimit-reset': String(nowMs - 5_000) })).toStrictEqual({ resetInMs: 0 });
+    expect(parse({ 'x-ratelimit-reset': '1000000000000' })).toStrictEqual({ resetInMs: 1e15 - NOW }); // 1e12 itself is still seconds (33658 AD)
+    expect(parse({ 'x-ratelimit-reset': '1000000000001' })).toStrictEqual({ resetInMs: 0 });
+  });
+
   it('an epoch in the past and negative numbers count as 0', () => {
     expect(parse({ 'x-ratelimit-reset': String(NOW_S - 100) })).toStrictEqual({ resetInMs: 0 });
     expect(parse({ 'x-ratelimit-remaining': '-1', 'x-ratelimit-reset': '-4' })).toStrictEqual({ remaining: 0, resetInMs: 0 });

@@ -5,6 +5,7 @@ import {
   ConcurrencySemaphore,
   CreditSemaphore,
   LeakyBucketLimiter,
+  SlidingWindowLimiter,
   Throttle,
   TokenBucket,
   VirtualClock,
@@ -12,7 +13,7 @@ import {
   type Permit,
 } from '../../src/index.js';
 
-export type AnyLimiter = CreditSemaphore | ConcurrencySemaphore | LeakyBucketLimiter | TokenBucket | Throttle;
+export type AnyLimiter = CreditSemaphore | ConcurrencySemaphore | LeakyBucketLimiter | TokenBucket | SlidingWindowLimiter | Throttle;
 
 export interface Rig {
   name: string;
@@ -31,6 +32,7 @@ export const makers: Record<string, (clock: VirtualClock, onEvent: (e: LimiterEv
   ConcurrencySemaphore: (clock, onEvent, o) => new ConcurrencySemaphore({ capacity: 4, clock, onEvent, ...o }),
   LeakyBucketLimiter: (clock, onEvent, o) => new LeakyBucketLimiter({ maxRate: 4, periodMs: 1_000, clock, onEvent, ...o }),
   TokenBucket: (clock, onEvent, o) => new TokenBucket({ capacity: 4, refillIntervalMs: 250, clock, onEvent, ...o }),
+  SlidingWindowLimiter: (clock, onEvent, o) => new SlidingWindowLimiter({ limit: 4, windowMs: 1_000, clock, onEvent, ...o }),
   Throttle: (clock, onEvent, o) => new Throttle({ rate: 4, periodMs: 1_000, concurrency: 3, clock, onEvent, ...o }),
 };
 export const names = Object.keys(makers);
@@ -69,7 +71,17 @@ export function snapshot(rig: Rig) {
     retryAfterMs: [l.retryAfterMs(1), l.retryAfterMs(4)],
     closed: l.closed,
     extra:
-      l instanceof CreditSemaphore ? l.refunding : l instanceof LeakyBucketLimiter ? l.level : l instanceof TokenBucket ? l.tokens : l instanceof Throttle ? l.running : 0,
+      l instanceof CreditSemaphore
+        ? l.refunding
+        : l instanceof LeakyBucketLimiter
+          ? l.level
+          : l instanceof TokenBucket
+            ? l.tokens
+            : l instanceof SlidingWindowLimiter
+              ? l.used
+              : l instanceof Throttle
+                ? l.running
+                : 0,
     timers: rig.clock.pendingTimers,
     events: rig.events.length,
     waiterSettled: rig.waiter.settled,
@@ -82,6 +94,16 @@ export async function stillWorks(rig: Rig): Promise<void> {
   await rig.clock.runAll();
   expect(rig.waiter).toEqual({ settled: true, value: expect.objectContaining({ cost: 3 }) });
   expect(rig.limiter.pending).toBe(0);
+}
+
+/** Runs `bad` against a prepared limiter and checks it left everything as it was, then that it still works. */
+export async function unchanged(name: string, bad: (rig: Rig) => Promise<void> | void): Promise<void> {
+  const rig = await prepare(name);
+  const before = snapshot(rig);
+  await bad(rig);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(snapshot(rig)).toEqual(before);
+  await stillWorks(rig);
 }
 
 /** Shows a value the way the library's messages do. */

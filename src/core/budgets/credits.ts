@@ -1,4 +1,5 @@
 import type { Budget } from '../budget.js';
+import { unitsDown, unitsUp } from '../quantum.js';
 import { RefundQueue } from '../refund-queue.js';
 
 /** Called for each refund as it comes due, with the instant it was due. */
@@ -73,6 +74,21 @@ export class CreditBudget implements Budget {
   isFull(now: number): boolean {
     this.#settle(now);
     return this.#out === 0;
+  }
+
+  /**
+   * What is held (rounded up, as the limiter rounds its own count of it) and each refund (rounded
+   * up, so each gives back exactly what it now counts) in the coarser units.
+   */
+  rescale(factor: number): void {
+    const held = this.#out - (this.#refunds?.total ?? 0);
+    this.#refunds?.rescale((units) => unitsUp(units, factor));
+    this.#out = unitsUp(held, factor) + (this.#refunds?.total ?? 0);
+    this.capacity = unitsDown(this.capacity, factor);
+  }
+
+  restore(units: number): void {
+    this.#out -= units;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Budget } from '../budget.js';
+import { unitsDown, unitsUp } from '../quantum.js';
 
 /**
  * aiolimiter's leaky bucket: a level that drains continuously at `maxRate / periodMs` per ms;
@@ -40,6 +41,12 @@ export class LeakyBudget implements Budget {
     return Math.ceil(this.#fillAt(now) / this.periodMs);
   }
 
+  /** The instant the level, draining from `now` with nothing more taken, reaches 0. */
+  drainedAt(now: number): number {
+    // Rounded up to a whole ms: never before the true instant, whatever the division rounds to.
+    return now + Math.ceil(this.#fillAt(now) / this.capacity);
+  }
+
   available(now: number): number {
     const room = this.#full - this.#fillAt(now);
     if (room <= 0) return 0;
@@ -62,6 +69,24 @@ export class LeakyBudget implements Budget {
     this.capacity = maxRate;
     this.periodMs = periodMs;
     this.#full = maxRate * periodMs;
+  }
+
+  /** The level now, rounded up to the coarser units (drained at the old rate until now). */
+  rescale(factor: number, now: number): void {
+    this.#fill = unitsUp(this.#fillAt(now), factor);
+    this.#at = now;
+    this.capacity = unitsDown(this.capacity, factor);
+    this.#full = this.capacity * this.periodMs;
+  }
+
+  /**
+   * Starts at a level of `units`: a Throttle limit that was a sliding window carries what its
+   * window held into the bucket it becomes (never capped at `maxRate`: a lower rate waits for the
+   * level to drain, as `reshape` does).
+   */
+  fillTo(units: number, now: number): void {
+    this.#fill = units * this.periodMs;
+    this.#at = now;
   }
 
   release(): number {

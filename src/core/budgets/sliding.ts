@@ -1,4 +1,5 @@
 import type { Budget } from '../budget.js';
+import { unitsDown, unitsUp } from '../quantum.js';
 
 /**
  * A sliding window: an admission of `units` at `t` is free again at exactly `t + windowMs`, so no
@@ -85,6 +86,33 @@ export class SlidingBudget implements Budget {
 
   isFull(now: number): boolean {
     return this.used(now) === 0;
+  }
+
+  /**
+   * Every entry keeps its instant. The running sums (rebased on what is freed) are rounded down
+   * but the last, which is rounded up: what any suffix of entries holds, the only thing a window
+   * ever counts, then never shrinks (⌈a⌉ − ⌊b⌋ ≥ a − b).
+   */
+  rescale(factor: number, now: number): void {
+    this.#expire(now);
+    const freed = this.#freed;
+    this.#at = this.#at.slice(this.#head);
+    this.#sums = this.#sums.slice(this.#head).map((sum, i, all) => (i === all.length - 1 ? unitsUp(sum - freed, factor) : unitsDown(sum - freed, factor)));
+    this.#head = 0;
+    this.#freed = 0;
+    this.capacity = unitsDown(this.capacity, factor);
+  }
+
+  /**
+   * One admission of `units` freed at `freeAt` (at most one window from `now`): a Throttle limit
+   * that was a leaky bucket carries its level into the window it becomes. Only on an empty window.
+   */
+  seed(units: number, freeAt: number, now: number): void {
+    if (units <= 0) return;
+    this.#at = [Math.min(now, freeAt - this.windowMs)];
+    this.#sums = [units];
+    this.#head = 0;
+    this.#freed = 0;
   }
 
   #expire(now: number): void {

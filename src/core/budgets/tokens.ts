@@ -1,4 +1,5 @@
 import type { Budget } from '../budget.js';
+import { unitsDown } from '../quantum.js';
 
 /**
  * Tokens added in discrete steps: `refillAmount` every `refillIntervalMs` counted from `start`,
@@ -82,6 +83,16 @@ export class TokenBudget implements Budget {
     this.refillAmount = o.refillAmount;
     this.refillIntervalMs = o.refillIntervalMs;
     this.#next = this.#instant(1);
+  }
+
+  /** The tokens now, rounded down to the coarser units; the steps keep their instants. */
+  rescale(factor: number, now: number): void {
+    const steps = this.#stepsBy(now);
+    this.#tokens = unitsDown(this.#tokensAt(steps), factor);
+    this.#steps = steps;
+    this.#next = this.#instant(steps + 1);
+    this.capacity = unitsDown(this.capacity, factor);
+    this.refillAmount = unitsDown(this.refillAmount, factor);
   }
 
   #tokensAt(steps: number): number {
