@@ -205,7 +205,9 @@ export abstract class Gate implements Limiter, PermitOwner {
     }
     // Not an async function awaiting the permit: a suspended one would hold a few hundred bytes
     // more per waiter (its frame and await closures) for as long as the waiter is queued.
-    return this.acquire(options?.cost, options).then((permit) => runHolding(permit, fn, options?.signal));
+    // The reaction holds the signal, not the options: a queued call keeps no more of them alive.
+    const signal = options?.signal;
+    return this.acquire(options?.cost, options).then((permit) => runHolding(permit, fn, signal));
   }
 
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, cost: number = 1): (...args: A) => Promise<Awaited<R>> {

@@ -143,10 +143,12 @@ export class WaiterQueue {
   /** Into another priority's lane than the head's, or into an empty queue. */
   #pushBehind(waiter: Waiter): boolean {
     const lane = this.#lanes.laneFor(waiter.priority);
-    if (lane.size === 0) this.#lanes.filled();
+    const was = lane.size;
+    if (was === 0) this.#lanes.filled();
     lane.push(waiter);
     if (++this.#size === 1) this.#oldest = waiter;
-    this.#lanes.refresh(lane);
+    // Into a lane already queued: its oldest is unchanged (arrivals only grow), only its fewest units may drop.
+    if (was === 0 || (this.#opportunistic && waiter.units < lane.fitBelow)) this.#lanes.refresh(lane);
     const first = this.#first;
     if (first !== undefined && first.priority > lane.priority) return false;
     this.#first = lane;
