@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Lane } from '../../src/core/lane.js';
 import type { Waiter } from '../../src/core/waiter.js';
 import { WaiterQueue } from '../../src/core/waiter-queue.js';
-import { QueueModel, type ModelWaiter } from '../model/queue-model.js';
+import { QueueTwin } from '../support/queue-twin.js';
 import { waiter } from '../support/waiters.js';
 
 /** What `firstFit` must answer: the first waiter in arrival order of at most `limit` units. */
@@ -221,35 +221,14 @@ describe('WaiterQueue', () => {
     );
     fc.assert(
       fc.property(fc.boolean(), fc.constantFrom(0, 1, 2, 3, Infinity), fc.array(op, { maxLength: 200 }), (opportunistic, maxBypass, ops) => {
-        const queue = new WaiterQueue({ opportunistic, maxBypass });
-        const model = new QueueModel(opportunistic, maxBypass);
-        const real = new Map<ModelWaiter, Waiter>();
-        let seq = 0;
+        const twin = new QueueTwin(opportunistic, maxBypass);
+        const { queue, model } = twin;
         for (const o of ops) {
-          if (o.t === 'push') {
-            const m: ModelWaiter = { seq: seq++, units: o.units, priority: o.priority, passed: 0 };
-            const w = waiter(o.units, { priority: o.priority });
-            real.set(m, w);
-            const head = model.ordered()[0];
-            const becameHead = queue.push(w);
-            model.push(m);
-            expect(becameHead).toBe(head === undefined || o.priority > head.priority);
-          } else if (o.t === 'remove') {
-            if (model.waiters.length === 0) continue;
-            const m = model.waiters[o.k % model.waiters.length]!;
-            queue.remove(real.get(m)!);
-            model.remove(m);
-          } else {
-            const m = model.candidate(o.free);
-            const w = queue.candidate(o.free);
-            expect(w).toBe(m === undefined ? undefined : real.get(m));
-            if (m !== undefined) {
-              queue.admit(w!);
-              model.admit(m);
-            }
-          }
+          if (o.t === 'push') twin.push(o.units, o.priority);
+          else if (o.t === 'remove') twin.remove(o.k);
+          else twin.admit(o.free);
           expect(queue.size).toBe(model.waiters.length);
-          expect(queue.list()).toEqual(model.ordered().map((m) => real.get(m)));
+          expect(queue.list()).toEqual(twin.ordered());
           if (model.waiters.length > 0) {
             expect(queue.blocked).toBe(model.blocker() !== undefined);
             const ordered = model.ordered();

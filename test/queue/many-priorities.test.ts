@@ -13,8 +13,8 @@ import { LaneTree } from '../../src/core/lane-tree.js';
 import type { Waiter } from '../../src/core/waiter.js';
 import { WaiterQueue } from '../../src/core/waiter-queue.js';
 import { ConcurrencySemaphore, CreditSemaphore, QueueFullError, VirtualClock, type LimiterEvent, type Permit } from '../../src/index.js';
-import { QueueModel, type ModelWaiter } from '../model/queue-model.js';
 import { flush } from '../support/queue-limiters.js';
+import { QueueTwin } from '../support/queue-twin.js';
 import { waiter } from '../support/waiters.js';
 
 const N = 50_000;
@@ -198,35 +198,14 @@ describe('WaiterQueue with many priorities against the reference model', () => {
     );
     fc.assert(
       fc.property(fc.boolean(), fc.constantFrom(0, 2, 5, Infinity), fc.array(op, { maxLength: 400 }), (opportunistic, maxBypass, ops) => {
-        const queue = new WaiterQueue({ opportunistic, maxBypass });
-        const model = new QueueModel(opportunistic, maxBypass);
-        const real = new Map<ModelWaiter, Waiter>();
-        let seq = 0;
+        const twin = new QueueTwin(opportunistic, maxBypass);
+        const { queue, model, real } = twin;
         let down = -41;
         let up = 41;
         for (const o of ops) {
-          if (o.t === 'push') {
-            const priority = o.priority === 'down' ? down-- : o.priority === 'up' ? up++ : o.priority;
-            const m: ModelWaiter = { seq: seq++, units: o.units, priority, passed: 0 };
-            const w = waiter(o.units, { priority });
-            real.set(m, w);
-            const head = model.ordered()[0];
-            expect(queue.push(w)).toBe(head === undefined || priority > head.priority);
-            model.push(m);
-          } else if (o.t === 'remove') {
-            if (model.waiters.length === 0) continue;
-            const m = model.waiters[o.k % model.waiters.length]!;
-            queue.remove(real.get(m)!);
-            model.remove(m);
-          } else {
-            const m = model.candidate(o.free);
-            const w = queue.candidate(o.free);
-            expect(w).toBe(m === undefined ? undefined : real.get(m));
-            if (m !== undefined) {
-              queue.admit(w!);
-              model.admit(m);
-            }
-          }
+          if (o.t === 'push') twin.push(o.units, o.priority === 'down' ? down-- : o.priority === 'up' ? up++ : o.priority);
+          else if (o.t === 'remove') twin.remove(o.k);
+          else twin.admit(o.free);
           const ordered = model.ordered();
           expect(queue.size).toBe(ordered.length);
           expect(queue.head()).toBe(ordered.length === 0 ? undefined : real.get(ordered[0]!));
@@ -239,8 +218,8 @@ describe('WaiterQueue with many priorities against the reference model', () => {
             expect(queue.candidate(Infinity)).toBe(real.get(model.candidate(Infinity)!));
           }
         }
-        expect(queue.list()).toEqual(model.ordered().map((m) => real.get(m)));
-        expect(queue.drain()).toEqual(model.ordered().map((m) => real.get(m)));
+        expect(queue.list()).toEqual(twin.ordered());
+        expect(queue.drain()).toEqual(twin.ordered());
         expect(queue.size).toBe(0);
       }),
       { seed: 15, numRuns: 300 },
