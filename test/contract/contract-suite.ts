@@ -115,6 +115,14 @@ export function contractSuite(name: string, factory: Factory): void {
       };
       return h;
     }
+    /** What a rejected call must leave as it was. */
+    const snapshot = (h: ReturnType<typeof setup>) => ({
+      stats: h.limiter.stats(),
+      available: h.limiter.available,
+      retry: h.limiter.retryAfterMs(1),
+      events: h.events.length,
+      timers: clock.countTimers(),
+    });
 
     describe('permits', () => {
       it('acquire resolves at once with a permit of that cost while the budget pays', async () => {
@@ -213,13 +221,6 @@ export function contractSuite(name: string, factory: Factory): void {
         await flush();
         return { h, waiter };
       }
-      const snapshot = (h: ReturnType<typeof setup>) => ({
-        stats: h.limiter.stats(),
-        available: h.limiter.available,
-        retry: h.limiter.retryAfterMs(1),
-        events: h.events.length,
-        timers: clock.countTimers(),
-      });
 
       it('negative, NaN, infinite or above capacity: RangeError naming cost and capacity; limiter unchanged', async () => {
         const { h, waiter } = await busy();
@@ -874,13 +875,6 @@ export function contractSuite(name: string, factory: Factory): void {
     describe('queue control (docs/semantics.md §11)', () => {
       /** Ids of the events of `type`, leaving out those without one (exhaust's). */
       const ids = (type: LimiterEvent['type'], events: LimiterEvent[]) => events.filter((e) => e.type === type && e.id !== undefined).map((e) => e.id);
-      const snapshot = (h: ReturnType<typeof setup>) => ({
-        stats: h.limiter.stats(),
-        available: h.limiter.available,
-        retry: h.limiter.retryAfterMs(1),
-        events: h.events.length,
-        timers: clock.countTimers(),
-      });
 
       it('priority: higher first, default 0, arrival order within one priority; each admitted at the instant a unit comes back', async () => {
         const h = setup();
