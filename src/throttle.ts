@@ -1,4 +1,3 @@
-import type { Budget } from './core/budget.js';
 import { LeakyBudget } from './core/budgets/leaky.js';
 import { SlidingBudget } from './core/budgets/sliding.js';
 import { SlotBudget } from './core/budgets/slots.js';

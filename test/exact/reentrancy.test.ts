@@ -23,7 +23,7 @@ import {
   type Permit,
 } from '../../src/index.js';
 import { action, queueOptions, ReentrantRun, step } from './reentrancy-run.js';
-import { configs, flush, KINDS, runs, SEED } from '../support/exact-setup.js';
+import { configs, KINDS, runs, SEED } from '../support/exact-setup.js';
 
 describe('re-entrancy: random listeners calling back in (docs/semantics.md §16)', () => {
   for (const kind of KINDS) {

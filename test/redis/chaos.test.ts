@@ -4,7 +4,7 @@
 // those beliefs add up to more than the capacity.
 import { afterEach, expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
-import { hr, fencesIncrease, type Life, maxHeld, StallProxy, Worker, type WorkerEvent } from './chaos.js';
+import { hr, fencesIncrease, maxHeld, StallProxy, Worker, type WorkerEvent } from './chaos.js';
 import { sleep, uniqueName, useRedis } from './helpers.js';
 
 const describeRedis = requires('redis-server', commandExists('redis-server'), 'apt-get install redis-server');

@@ -1,6 +1,6 @@
 // observe(input) acts on the server: a refusal with Retry-After pauses every process; a server's
 // remaining + resetInMs caps what every process admits before the reset.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
 import { RedisSemaphore, RedisTokenBucket } from '../../src/redis/index.js';
 import { uniqueName, useRedis } from './helpers.js';

@@ -1,6 +1,6 @@
 // RedisThrottle: rate limits of both kinds and a concurrency limit paid together from one FIFO
 // queue across instances, one script per decision.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { commandExists, requires } from '../support/requires.js';
 import { RedisThrottle, type RedisThrottleOptions } from '../../src/redis/index.js';
 import { sleep, uniqueName, useRedis } from './helpers.js';

@@ -262,8 +262,6 @@ export class ModelRun {
   #refunded = 0;
   /** Queued waiters by id, in arrival order, with how many later arrivals were admitted past each. */
   readonly #bypassed = new Map<number, number>();
-  /** How many later arrivals may pass a waiter: 0 in fifo mode, `maxBypass` (or unbounded) otherwise. */
-  readonly #bypassLimit: number;
   /** The maxBypass option (docs/semantics.md §11.1: it bounds passes by higher priorities too). */
   readonly #maxBypass: number | undefined;
   readonly held: Held[] = [];
@@ -326,7 +324,6 @@ export class ModelRun {
       config.kind === 'leaky' ? opts.maxRate : config.kind === 'sliding' ? opts.limit : config.kind === 'throttle' ? Math.min(...this.rates.map((r) => r.rate)) : opts.capacity;
     const defaultAdmission = config.kind === 'credit' ? 'opportunistic' : 'fifo';
     this.fifo = (opts.admission ?? defaultAdmission) === 'fifo' || opts.maxBypass === 0;
-    this.#bypassLimit = this.fifo ? 0 : (opts.maxBypass ?? Infinity);
     this.#maxBypass = opts.maxBypass;
     process.on('unhandledRejection', this.#onUnhandled);
   }
